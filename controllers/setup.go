@@ -1,0 +1,68 @@
+package controllers
+
+import (
+	"context"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
+	"github.com/dittofs/dittofs-operator/internal/specs"
+)
+
+// secretIndex indexes each DittoFS by the names of the Secrets it consumes.
+const secretIndex = ".spec.secretNames"
+
+// SetupWithManager registers the reconciler and what it watches.
+func (r *DittoFSReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return r.setupWith(mgr, r)
+}
+
+// setupWith registers rec (r itself, or a wrapper in tests) with r's watches. Objects with an
+// owner reference map back through it. Claims, kept without owner references so the garbage
+// collector cannot take data, map back through their instance label. Secrets map back through an
+// index of the Secrets each DittoFS consumes, which also covers Secrets the user made.
+func (r *DittoFSReconciler) setupWith(mgr ctrl.Manager, rec reconcile.Reconciler) error {
+	err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.DittoFS{}, secretIndex,
+		func(obj client.Object) []string { return specs.SecretNames(obj.(*v1alpha1.DittoFS)) })
+	if err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.DittoFS{}).
+		Owns(&appsv1.StatefulSet{}).
+		Owns(&corev1.Service{}).
+		Owns(&corev1.ConfigMap{}).
+		Watches(&corev1.PersistentVolumeClaim{}, handler.EnqueueRequestsFromMapFunc(instanceOf)).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.consumersOf)).
+		Named("dittofs").
+		Complete(rec)
+}
+
+// instanceOf maps an object labelled by the operator to its DittoFS.
+func instanceOf(_ context.Context, obj client.Object) []reconcile.Request {
+	labels := obj.GetLabels()
+	if labels[specs.ManagedByLabel] != specs.ManagedBy || labels[specs.InstanceLabel] == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: obj.GetNamespace(), Name: labels[specs.InstanceLabel]}}}
+}
+
+// consumersOf maps a Secret to every DittoFS in its namespace that consumes it.
+func (r *DittoFSReconciler) consumersOf(ctx context.Context, secret client.Object) []reconcile.Request {
+	var list v1alpha1.DittoFSList
+	if err := r.Client.List(ctx, &list, client.InNamespace(secret.GetNamespace()),
+		client.MatchingFields{secretIndex: secret.GetName()}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "list DittoFS consuming a Secret", "secret", secret.GetName())
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, d := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&d)})
+	}
+	return reqs
+}

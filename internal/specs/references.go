@@ -1,0 +1,16 @@
+package specs
+
+import "github.com/dittofs/dittofs-operator/apis/v1alpha1"
+
+// SecretNames lists every Secret the DittoFS consumes, generated or referenced by the user, so a
+// change to any of them brings the DittoFS back to the reconciler.
+func SecretNames(d *v1alpha1.DittoFS) []string {
+	names := []string{JWTSecretName(d), AdminSecretName(d)}
+	if pg := d.Spec.Database.Postgres; pg != nil && pg.SecretRef != nil {
+		names = append(names, pg.SecretRef.Name)
+	}
+	if s3 := d.Spec.PayloadStore.S3; s3 != nil {
+		names = append(names, s3.CredentialsSecretRef.Name)
+	}
+	return names
+}
