@@ -139,7 +139,7 @@ build_dittofs() {
   tmp=$(mktemp -d "$CACHE/.out-dittofs.XXXXXX")
   mod=$(scratch_module dittofs)
   # go install @version would ask the proxy for the version list, which it refuses.
-  (cd "$mod" && quiet go get "github.com/marmos91/dittofs@$DITTOFS_VERSION" \
+  (cd "$mod" && quiet go get "github.com/marmos91/dittofs/cmd/dfs@$DITTOFS_VERSION" "github.com/marmos91/dittofs/cmd/dfsctl@$DITTOFS_VERSION" \
     && go build -o "$tmp/" github.com/marmos91/dittofs/cmd/dfs github.com/marmos91/dittofs/cmd/dfsctl)
   rm -rf "$mod"
   finish "$tmp" "$dest"
