@@ -1,0 +1,449 @@
+// Package dfstest runs a real DittoFS server (the dfs binary built by
+// hack/tools.sh) on loopback for tests, with its own data directory and free
+// ports, and stops it when the test ends.
+package dfstest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// RequireEnv, when set to anything, turns a missing dfs binary from a skip
+// into a failure, so CI cannot pass by skipping every integration test.
+const RequireEnv = "DITTOFS_REQUIRE_E2E"
+
+// BinaryEnv overrides where the dfs binary is looked for.
+const BinaryEnv = "DITTOFS_DFS_BINARY"
+
+// AdminUser is the bootstrap admin the server always creates.
+const AdminUser = "admin"
+
+const (
+	startTimeout = 30 * time.Second
+	pollInterval = 50 * time.Millisecond
+	stopTimeout  = 30 * time.Second
+)
+
+// Options tune the server's config file. Zero values keep server defaults.
+type Options struct {
+	// AccessTokenDuration and RefreshTokenDuration set controlplane.jwt.
+	AccessTokenDuration  time.Duration
+	RefreshTokenDuration time.Duration
+}
+
+// Server is a running dfs process.
+type Server struct {
+	// BaseURL is the REST API root, e.g. http://127.0.0.1:40123.
+	BaseURL string
+	// AdminPassword is the password of AdminUser.
+	AdminPassword string
+	// DataDir is a per-test directory for stores (badger paths, fs block
+	// stores); the control-plane database lives in it too.
+	DataDir string
+	// NFSPort and SMBPort are where the adapters were moved to.
+	NFSPort int
+	SMBPort int
+	// LogPath holds the server's stdout and stderr (JSON log lines).
+	LogPath string
+
+	cmd    *exec.Cmd
+	exited chan struct{}
+	// waitErr is cmd.Wait's result, valid once exited is closed.
+	waitErr error
+}
+
+// Start runs a dfs server for t and stops it with SIGTERM when t ends. It
+// skips t when the binary is missing, unless RequireEnv is set.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	bin := findBinary(t)
+
+	dir := t.TempDir()
+	s := &Server{
+		AdminPassword: "pw-" + randomHex(t, 12),
+		DataDir:       dir,
+		LogPath:       filepath.Join(dir, "dfs.log"),
+	}
+	secret := randomHex(t, 32) // 64 characters; the server wants at least 32
+
+	// A port found free can be taken before dfs binds it; try again then.
+	const attempts = 3
+	for i := 1; ; i++ {
+		err := s.start(t, bin, secret, opts)
+		if err == nil {
+			break
+		}
+		s.stop()
+		if i < attempts && strings.Contains(s.Log(), "address already in use") {
+			t.Logf("dfstest: port race on attempt %d, retrying: %v", i, err)
+			continue
+		}
+		t.Fatalf("dfstest: %v\n--- dfs log (%s) ---\n%s", err, s.LogPath, s.Log())
+	}
+
+	t.Cleanup(func() {
+		if err := s.stop(); err != nil {
+			t.Errorf("dfstest: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("--- dfs log (%s) ---\n%s", s.LogPath, s.Log())
+		}
+	})
+	return s
+}
+
+// start launches dfs once and waits until its API answers and its adapters
+// sit on free ports.
+func (s *Server) start(t testing.TB, bin, secret string, opts Options) error {
+	apiPort := freePort(t)
+	s.BaseURL = "http://127.0.0.1:" + strconv.Itoa(apiPort)
+
+	configPath := filepath.Join(s.DataDir, "config.yaml")
+	if err := os.WriteFile(configPath, []byte(configYAML(s.DataDir, apiPort, opts)), 0o600); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	logFile, err := os.OpenFile(s.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("open log: %w", err)
+	}
+	defer func() { _ = logFile.Close() }() // the child keeps its own descriptor
+
+	home := filepath.Join(s.DataDir, "home")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return err
+	}
+	cmd := exec.Command(bin, "start", "--foreground", "--config", configPath)
+	cmd.Dir = s.DataDir
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// A minimal environment: nothing from the developer's shell leaks in,
+	// and the server's XDG files land in the test's directory.
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + home,
+		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
+		"XDG_STATE_HOME=" + filepath.Join(home, "state"),
+		"DITTOFS_CONTROLPLANE_SECRET=" + secret,
+		"DITTOFS_ADMIN_INITIAL_PASSWORD=" + s.AdminPassword,
+	}
+
+	// The server binds its seeded adapter ports (NFS 12049, SMB 1445) before
+	// its API is up, so they cannot be changed first. Hold a lock shared by
+	// every dfstest user on this machine from launch until they are moved,
+	// so servers of parallel tests never contend for those two ports.
+	unlock, err := lockDefaultPorts()
+	if err != nil {
+		return fmt.Errorf("lock default adapter ports: %w", err)
+	}
+	defer unlock()
+
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", bin, err)
+	}
+	s.cmd = cmd
+	s.exited = make(chan struct{})
+	go func() {
+		s.waitErr = cmd.Wait()
+		close(s.exited)
+	}()
+
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	if err := s.waitHealthy(ctx); err != nil {
+		return err
+	}
+	return s.moveAdapters(ctx, t)
+}
+
+// waitHealthy polls GET /health until it answers 200, the process exits or
+// ctx ends.
+func (s *Server) waitHealthy(ctx context.Context) error {
+	client := &http.Client{Timeout: time.Second}
+	var last string
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.BaseURL+"/health", nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("dfs exited before becoming healthy: %v", s.waitErr)
+		case <-ctx.Done():
+			return fmt.Errorf("dfs not healthy at %s/health within %s; last answer: %s", s.BaseURL, startTimeout, last)
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// moveAdapters puts NFS and SMB on free ports and waits until both accept
+// connections there.
+func (s *Server) moveAdapters(ctx context.Context, t testing.TB) error {
+	token, err := s.adminToken(ctx)
+	if err != nil {
+		return err
+	}
+	s.NFSPort, s.SMBPort = freePort(t), freePort(t)
+	for _, a := range []struct {
+		typ  string
+		body string
+	}{
+		{"nfs", fmt.Sprintf(`{"enabled":true,"port":%d}`, s.NFSPort)},
+		{"smb", fmt.Sprintf(`{"enabled":true,"port":%d,"config":{"bind_address":"127.0.0.1"}}`, s.SMBPort)},
+	} {
+		if _, err := s.call(ctx, http.MethodPut, "/api/v1/adapters/"+a.typ, token, a.body); err != nil {
+			return fmt.Errorf("move %s adapter: %w", a.typ, err)
+		}
+	}
+	for _, port := range []int{s.NFSPort, s.SMBPort} {
+		if err := s.waitListening(ctx, port); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Server) waitListening(ctx context.Context, port int) error {
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			_ = conn.Close()
+			return nil
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("dfs exited while waiting for %s: %v", addr, s.waitErr)
+		case <-ctx.Done():
+			return fmt.Errorf("nothing listening on %s within %s: %v", addr, startTimeout, err)
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// adminToken logs in with plain HTTP: the helper must not depend on the
+// client under test.
+func (s *Server) adminToken(ctx context.Context) (string, error) {
+	body, _ := json.Marshal(map[string]string{"username": AdminUser, "password": s.AdminPassword})
+	data, err := s.call(ctx, http.MethodPost, "/api/v1/auth/login", "", string(body))
+	if err != nil {
+		return "", fmt.Errorf("admin login: %w", err)
+	}
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(data, &out); err != nil || out.AccessToken == "" {
+		return "", fmt.Errorf("admin login: no access token in %q", data)
+	}
+	return out.AccessToken, nil
+}
+
+func (s *Server) call(ctx context.Context, method, path, token, body string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, s.BaseURL+path, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(buf.String()))
+	}
+	return buf.Bytes(), nil
+}
+
+// stop sends SIGTERM and waits for a clean exit, killing the process if it
+// overruns. It is safe to call more than once.
+func (s *Server) stop() error {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return nil
+	}
+	select {
+	case <-s.exited:
+		return nil // already gone (or a failed start)
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+		var ee *exec.ExitError
+		if errors.As(s.waitErr, &ee) {
+			return fmt.Errorf("dfs exited with %v after SIGTERM", s.waitErr)
+		}
+		return nil
+	case <-time.After(stopTimeout):
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+		return fmt.Errorf("dfs ignored SIGTERM for %s and was killed", stopTimeout)
+	}
+}
+
+// Stop ends the server now with SIGTERM, e.g. to test an unreachable server.
+// The cleanup registered by Start then has nothing left to do.
+func (s *Server) Stop(t testing.TB) error {
+	t.Helper()
+	return s.stop()
+}
+
+// Log returns what the server has written so far.
+func (s *Server) Log() string {
+	data, err := os.ReadFile(s.LogPath)
+	if err != nil {
+		return fmt.Sprintf("(no log: %v)", err)
+	}
+	return string(data)
+}
+
+// Exited reports whether the server process has ended.
+func (s *Server) Exited() bool {
+	select {
+	case <-s.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+func configYAML(dir string, apiPort int, opts Options) string {
+	var jwt strings.Builder
+	if opts.AccessTokenDuration > 0 {
+		fmt.Fprintf(&jwt, "    access_token_duration: %s\n", opts.AccessTokenDuration)
+	}
+	if opts.RefreshTokenDuration > 0 {
+		fmt.Fprintf(&jwt, "    refresh_token_duration: %s\n", opts.RefreshTokenDuration)
+	}
+	jwtBlock := ""
+	if jwt.Len() > 0 {
+		jwtBlock = "  jwt:\n" + jwt.String()
+	}
+	return fmt.Sprintf(`logging:
+  level: INFO
+  format: json
+  output: stdout
+shutdown_timeout: 5s
+database:
+  type: sqlite
+  sqlite:
+    path: %q
+controlplane:
+  host: 127.0.0.1
+  port: %d
+%s`, filepath.Join(dir, "controlplane.db"), apiPort, jwtBlock)
+}
+
+// findBinary returns the dfs binary, or skips (fails under RequireEnv).
+func findBinary(t testing.TB) string {
+	t.Helper()
+	bin := os.Getenv(BinaryEnv)
+	where := BinaryEnv
+	if bin == "" {
+		dir, err := toolsDir()
+		if err != nil {
+			missing(t, fmt.Sprintf("cannot locate the dfs tools folder: %v", err))
+		}
+		bin, where = filepath.Join(dir, "dfs"), "hack/tools.sh print-dir dittofs"
+	}
+	if info, err := os.Stat(bin); err != nil || info.IsDir() {
+		missing(t, fmt.Sprintf("dfs binary not found at %s (from %s); build it with `bash hack/tools.sh`", bin, where))
+	}
+	return bin
+}
+
+func missing(t testing.TB, msg string) {
+	t.Helper()
+	if os.Getenv(RequireEnv) != "" {
+		t.Fatalf("dfstest: %s (%s is set, so this is a failure)", msg, RequireEnv)
+	}
+	t.Skipf("dfstest: %s; skipping (set %s=1 to fail instead)", msg, RequireEnv)
+}
+
+var (
+	toolsOnce sync.Once
+	toolsPath string
+	toolsErr  error
+)
+
+// toolsDir asks hack/tools.sh where it puts dfs, so the cache layout has one
+// owner.
+func toolsDir() (string, error) {
+	toolsOnce.Do(func() {
+		root, err := repoRoot()
+		if err != nil {
+			toolsErr = err
+			return
+		}
+		out, err := exec.Command("bash", filepath.Join(root, "hack", "tools.sh"), "print-dir", "dittofs").Output()
+		if err != nil {
+			toolsErr = fmt.Errorf("hack/tools.sh print-dir dittofs: %w", err)
+			return
+		}
+		toolsPath = strings.TrimSpace(string(out))
+	})
+	return toolsPath, toolsErr
+}
+
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "hack", "tools.sh")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no hack/tools.sh above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// freePort returns a TCP port that was free on loopback a moment ago.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("dfstest: find a free port: %v", err)
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func randomHex(t testing.TB, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("dfstest: random: %v", err)
+	}
+	return hex.EncodeToString(b)
+}

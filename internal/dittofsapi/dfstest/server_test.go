@@ -1,0 +1,75 @@
+package dfstest
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// outcome records how Start ended a test, without ending this one.
+type outcome struct {
+	testing.TB
+	skipped, failed string
+}
+
+func (o *outcome) Helper() {}
+
+func (o *outcome) Skipf(format string, args ...any) {
+	o.skipped = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+func (o *outcome) Fatalf(format string, args ...any) {
+	o.failed = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+func runStart(t *testing.T) *outcome {
+	o := &outcome{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Start(o, Options{})
+	}()
+	<-done
+	return o
+}
+
+func TestMissingBinarySkipsUnlessRequired(t *testing.T) {
+	missingBin := filepath.Join(t.TempDir(), "no-such-dfs")
+	t.Setenv(BinaryEnv, missingBin)
+
+	t.Setenv(RequireEnv, "")
+	o := runStart(t)
+	if o.skipped == "" || o.failed != "" {
+		t.Fatalf("want a skip, got skipped=%q failed=%q", o.skipped, o.failed)
+	}
+	for _, want := range []string{missingBin, "hack/tools.sh", RequireEnv} {
+		if !strings.Contains(o.skipped, want) {
+			t.Errorf("skip message %q does not mention %q", o.skipped, want)
+		}
+	}
+
+	t.Setenv(RequireEnv, "1")
+	o = runStart(t)
+	if o.failed == "" || o.skipped != "" {
+		t.Fatalf("want a failure, got skipped=%q failed=%q", o.skipped, o.failed)
+	}
+	if !strings.Contains(o.failed, missingBin) {
+		t.Errorf("failure %q does not name the binary", o.failed)
+	}
+}
+
+func TestConfigYAML(t *testing.T) {
+	got := configYAML("/tmp/x", 4242, Options{})
+	for _, want := range []string{"output: stdout", "format: json", "host: 127.0.0.1", "port: 4242", `path: "/tmp/x/controlplane.db"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("config lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "jwt") {
+		t.Errorf("no jwt block without durations:\n%s", got)
+	}
+}
