@@ -1,0 +1,66 @@
+package controllers
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
+	"github.com/dittofs/dittofs-operator/internal/specs"
+)
+
+// TestLoadBalancerFallsBackToNodePort: with no load-balancer controller, the operator waits the
+// configured time, then reports the node's address and the node port, with a condition saying so;
+// when an address finally arrives it is used instead.
+func TestLoadBalancerFallsBackToNodePort(t *testing.T) {
+	ns := newNamespace(t)
+	startOperator(t, ns)
+	d := newDittoFS(ns, "lb")
+	d.Spec.Service = v1alpha1.ServiceSpec{Type: "LoadBalancer", LoadBalancerTimeout: &metav1.Duration{Duration: 2 * time.Second}}
+	require.NoError(t, k8s.Create(ctx, d))
+	d = get(t, ns, "lb")
+	bindClaims(t, d)
+	setPodReady(t, d, true)
+	runPodOnNode(t, d, "192.0.2.10")
+
+	d = waitFor(t, ns, "lb", v1alpha1.PhaseServing, v1alpha1.ConditionLoadBalancerReady, "NodePortFallback")
+	svc := &corev1.Service{}
+	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: specs.DataServiceName(d)}, svc))
+	nodePort := svc.Spec.Ports[0].NodePort
+	require.NotZero(t, nodePort, "the API server allocates node ports for LoadBalancer Services")
+	eventually(t, timeout, "the node-port endpoint", func() error {
+		d = get(t, ns, "lb")
+		if want := fmt.Sprintf("192.0.2.10:%d", nodePort); d.Status.Endpoints.NFS != want {
+			return fmt.Errorf("endpoint %q, want %q", d.Status.Endpoints.NFS, want)
+		}
+		return nil
+	})
+	assert.Contains(t, d.Status.Endpoints.Mount, fmt.Sprintf("port=%d", nodePort))
+
+	// Play the cloud's load-balancer controller.
+	svc.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "203.0.113.7"}}
+	require.NoError(t, k8s.Status().Update(ctx, svc))
+	d = waitFor(t, ns, "lb", v1alpha1.PhaseServing, v1alpha1.ConditionLoadBalancerReady, "AddressAssigned")
+	assert.Equal(t, "203.0.113.7:2049", d.Status.Endpoints.NFS)
+	assert.True(t, meta.IsStatusConditionTrue(d.Status.Conditions, v1alpha1.ConditionReady))
+}
+
+// runPodOnNode plays the scheduler and kubelet for the server pod: it exists on a node with an IP.
+func runPodOnNode(t *testing.T, d *v1alpha1.DittoFS, hostIP string) {
+	t.Helper()
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: d.Namespace, Name: specs.PodName(d), Labels: specs.SelectorLabels(d)},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "dittofs", Image: v1alpha1.DefaultImage}}},
+	}
+	require.NoError(t, k8s.Create(ctx, pod))
+	pod.Status.HostIP = hostIP
+	pod.Status.Phase = corev1.PodRunning
+	require.NoError(t, k8s.Status().Update(ctx, pod))
+}
