@@ -16,7 +16,8 @@ import (
 	"github.com/dittofs/dittofs-operator/internal/specs"
 )
 
-const timeout = 20 * time.Second
+// timeout bounds every wait; generous because CI runs several control planes on two cores.
+const timeout = 60 * time.Second
 
 // TestSampleGoesThroughPhases follows one DittoFS from nothing to Serving as the test, playing
 // the volume provisioner and the StatefulSet controller, makes each dependency ready; then breaks
