@@ -14,18 +14,23 @@ help: ## List the targets.
 tools: ## Build the pinned toolchain into the cache (about 13 minutes the first time, then nothing).
 	bash $(TOOLS_SH)
 
+.PHONY: system-deps
+system-deps: ## Install the Debian packages the tests need (PostgreSQL) when they are missing.
+	bash hack/system-deps.sh
+
 .PHONY: generate
-generate: ## Regenerate deepcopy, the CRD, RBAC and the phase diagram from the code.
+generate: ## Regenerate deepcopy, the CRD, RBAC, the Helm chart's copies of both, and the phase diagram.
 	TOOLS=controller-gen bash $(TOOLS_SH)
 	$(CONTROLLER_GEN) object paths=./apis/...
 	$(CONTROLLER_GEN) crd:allowDangerousTypes=false paths=./apis/... output:crd:dir=deploy/crd
-	$(CONTROLLER_GEN) rbac:roleName=dittofs-operator paths=./controllers/... paths=./phases/... paths=./cmd/... output:rbac:dir=deploy/rbac
+	$(CONTROLLER_GEN) rbac:roleName=dittofs-operator paths=./controllers/... paths=./phases/... paths=./internal/manager/... output:rbac:dir=deploy/rbac
+	go run ./hack/chartgen
 	go run ./hack/phasediagram > docs/phase-machine.md
 
 .PHONY: verify-generated
 verify-generated: generate ## Fail when generated files differ from what is checked in.
-	@git diff --exit-code -- apis deploy/crd deploy/rbac docs/phase-machine.md || { echo "generated files drifted: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- apis deploy/crd deploy/rbac docs)" || { git status --porcelain -- apis deploy/crd deploy/rbac docs; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+	@git diff --exit-code -- apis deploy/crd deploy/rbac deploy/helm/dittofs-operator/files docs/phase-machine.md || { echo "generated files drifted: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- apis deploy/crd deploy/rbac deploy/helm/dittofs-operator/files docs)" || { git status --porcelain -- apis deploy/crd deploy/rbac deploy/helm/dittofs-operator/files docs; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 
 .PHONY: lint
 lint: ## gofmt and go vet.
@@ -37,7 +42,7 @@ unit: ## Unit tests (no control plane).
 	go test ./apis/... ./phases/... ./internal/... ./cmd/... -count=1
 
 .PHONY: test
-test: tools lint verify-generated ## Everything CI runs: lint, generated-file drift, unit, integration and end-to-end tests.
+test: tools system-deps lint verify-generated ## Everything CI runs: lint, generated-file drift, unit, integration and end-to-end tests.
 	KUBEBUILDER_ASSETS=$(K8S_TOOLS) DITTOFS_REQUIRE_E2E=1 go test ./... -count=1 -timeout 30m
 
 .PHONY: demo

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
+	"github.com/dittofs/dittofs-operator/internal/percona"
 	"github.com/dittofs/dittofs-operator/phases"
 )
 
@@ -31,8 +32,14 @@ type DittoFSReconciler struct {
 	Scheme   *runtime.Scheme
 	Recorder events.EventRecorder
 	Pipeline phases.Pipeline
+	// Percona applies the deletion policy to PerconaPGClusters and watches them; nil when their
+	// CRD is not installed (see PostgresSource).
+	Percona *percona.Clusters
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// DefaultImage is the server image for a DittoFS without spec.image; empty means
+	// v1alpha1.DefaultImage.
+	DefaultImage string
 }
 
 // Reconcile derives the DittoFS's phase from the world and makes the world match the spec.
@@ -60,7 +67,7 @@ func (r *DittoFSReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		}
 	}()
 
-	scope := &phases.Scope{Client: r.Client, Scheme: r.Scheme, Log: log, Now: r.now, DittoFS: d}
+	scope := &phases.Scope{Client: r.Client, Scheme: r.Scheme, Log: log, Now: r.now, DefaultImage: r.DefaultImage, DittoFS: d}
 	res, err := r.Pipeline.Run(ctx, scope)
 	if err != nil && res.Phase == "" {
 		return ctrl.Result{}, err

@@ -16,10 +16,16 @@ import (
 
 // finalize applies the deletion policy, then lets the DittoFS go. The StatefulSet, Services and
 // ConfigMap carry owner references and go with it; the volumes and the generated credentials
-// carry none, so they stay unless the spec says Delete.
+// carry none, so they stay unless the spec says Delete. A PerconaPGCluster the DittoFS created
+// is orphaned (Retain) or deleted (Delete); a referenced one is never touched.
 func (r *DittoFSReconciler) finalize(ctx context.Context, d *v1alpha1.DittoFS) error {
 	if !controllerutil.ContainsFinalizer(d, v1alpha1.Finalizer) {
 		return nil
+	}
+	if r.Percona != nil {
+		if err := r.Percona.Finalize(ctx, d); err != nil {
+			return err
+		}
 	}
 	if d.Spec.Storage.DeletionPolicy == v1alpha1.DeletionPolicyDelete {
 		if err := r.deleteData(ctx, d); err != nil {

@@ -121,8 +121,9 @@ func (c countingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	return c.inner.Reconcile(ctx, req)
 }
 
-// startOperator runs the operator for one namespace until the test ends or stop is called.
-func startOperator(t *testing.T, namespace string) *operator {
+// startOperator runs the operator for one namespace until the test ends or stop is called. The
+// sub-phases (such as phases.NewShares pointed at a test server) run inside Serving.
+func startOperator(t *testing.T, namespace string, subPhases ...phases.Step) *operator {
 	t.Helper()
 	op := &operator{done: make(chan struct{})}
 	cfg := rest.CopyConfig(restConfig)
@@ -137,11 +138,17 @@ func startOperator(t *testing.T, namespace string) *operator {
 	if err != nil {
 		t.Fatalf("new manager: %v", err)
 	}
+	// Wired as cmd/manager wires it; this API server has no Percona CRD.
+	postgres, perconaClusters, err := PostgresSource(mgr)
+	if err != nil {
+		t.Fatalf("postgres source: %v", err)
+	}
 	r := &DittoFSReconciler{
 		Client:   mgr.GetClient(),
 		Scheme:   mgr.GetScheme(),
 		Recorder: mgr.GetEventRecorder("dittofs-operator"),
-		Pipeline: phases.NewPipeline(nil),
+		Pipeline: phases.NewPipeline(postgres, subPhases...),
+		Percona:  perconaClusters,
 	}
 	if err := r.setupWith(mgr, countingReconciler{inner: r, count: &op.reconciles}); err != nil {
 		t.Fatalf("setup: %v", err)

@@ -106,12 +106,13 @@ func nodeIP(ctx context.Context, s *Scope) (string, error) {
 	return pod.Status.HostIP, nil
 }
 
-// mountCommand is a ready-to-paste NFSv3 mount of the first share. DittoFS serves MOUNT on the
-// NFS port itself, so both ports are the same.
+// mountCommand is a ready-to-paste NFSv3 mount of the first share the Shares sub-phase reported
+// Ready (so it names a real export), "" when there is none. DittoFS serves MOUNT on the NFS port
+// itself, so both ports are the same.
 func mountCommand(d *v1alpha1.DittoFS, host string, port int32) string {
-	if len(d.Spec.Shares) == 0 {
+	share := firstReadyShare(d)
+	if share == "" {
 		return ""
 	}
-	share := d.Spec.Shares[0].Name
 	return fmt.Sprintf("mount -t nfs -o nfsvers=3,tcp,port=%d,mountport=%d,nolock %s:%s /mnt%s", port, port, host, share, share)
 }

@@ -20,6 +20,9 @@ type Scope struct {
 	Log    logr.Logger
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+	// DefaultImage is the server image for a DittoFS without spec.image (the manager's
+	// --default-dittofs-image); empty means v1alpha1.DefaultImage.
+	DefaultImage string
 
 	// DittoFS is the object being reconciled. Steps write their observations into its status;
 	// the controller patches the status once, after all steps.

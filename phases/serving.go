@@ -26,7 +26,7 @@ func (Serving) Event() string     { return EventServe }
 
 func (Serving) Reconcile(ctx context.Context, s *Scope) (Outcome, error) {
 	d := s.DittoFS
-	sts := specs.StatefulSet(d, specs.PodInputs{ConfigHash: s.ConfigHash, DatabaseEnv: s.DatabaseEnv})
+	sts := specs.StatefulSet(d, specs.PodInputs{ConfigHash: s.ConfigHash, DatabaseEnv: s.DatabaseEnv, DefaultImage: s.DefaultImage})
 	apiSvc := specs.APIService(d)
 	dataSvc := specs.DataService(d)
 	for _, obj := range []client.Object{sts, apiSvc, dataSvc} {

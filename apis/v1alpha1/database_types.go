@@ -29,8 +29,11 @@ type DatabaseSpec struct {
 	// +optional
 	Postgres *PostgresSpec `json:"postgres,omitempty"`
 
-	// ReadyTimeout is how long to wait for the database to become usable before reporting it as
-	// failed (condition DatabaseReady=False, reason DatabaseTimeout). Waiting goes on after that.
+	// ReadyTimeout is how long to wait for a new database to become usable before reporting it
+	// as failed (condition DatabaseReady=False, reason DatabaseTimeout). Waiting goes on after
+	// that. It is counted from the later of the creation of the DittoFS and of the database's
+	// cluster or Secret, and applies until the server first serves; after that an unusable
+	// database degrades the DittoFS at once.
 	// +kubebuilder:default="10m"
 	// +optional
 	ReadyTimeout *metav1.Duration `json:"readyTimeout,omitempty"`
@@ -48,7 +51,8 @@ type PostgresSpec struct {
 	// +optional
 	SecretRef *corev1.LocalObjectReference `json:"secretRef,omitempty"`
 
-	// SSLMode for the connection when the Secret does not carry one.
+	// SSLMode of the connection, used when the Secret has no sslmode key (a Percona user Secret
+	// never has one; Percona clusters accept TLS connections only, so keep require there).
 	// +kubebuilder:default=require
 	// +kubebuilder:validation:Enum=disable;require;verify-ca;verify-full
 	// +optional
@@ -56,9 +60,12 @@ type PostgresSpec struct {
 }
 
 // PerconaSpec is a PerconaPGCluster that the operator creates and owns, or an existing one.
-// +kubebuilder:validation:XValidation:rule="self.create != has(self.clusterRef)",message="database.postgres.percona needs either create: true or clusterRef, not both"
+// +kubebuilder:validation:XValidation:rule="(has(self.create) && self.create) != has(self.clusterRef)",message="database.postgres.percona needs either create: true or clusterRef, not both"
+// +kubebuilder:validation:XValidation:rule="(has(self.create) && self.create) == (has(oldSelf.create) && oldSelf.create)",message="database.postgres.percona.create cannot change: a created cluster and a referenced one hold different data"
+// +kubebuilder:validation:XValidation:rule="has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)",message="database.postgres.percona.storageClassName cannot change: the volumes already exist"
 type PerconaSpec struct {
-	// Create makes the operator create and own a PerconaPGCluster named <name>-pg.
+	// Create makes the operator create and own a PerconaPGCluster named <name>-pg. It needs the
+	// Percona Operator for PostgreSQL 2.9.0 or later in the cluster.
 	// +optional
 	Create bool `json:"create,omitempty"`
 
@@ -67,46 +74,58 @@ type PerconaSpec struct {
 	// +optional
 	ClusterRef *corev1.LocalObjectReference `json:"clusterRef,omitempty"`
 
-	// User is the PostgreSQL user (and database) DittoFS connects as. With clusterRef, the
-	// cluster must declare it in spec.users.
+	// User is the PostgreSQL user (and database) DittoFS connects as; Percona allows lowercase
+	// letters, digits and '-'. With clusterRef, the cluster must declare it in spec.users
+	// (without a custom secretName).
 	// +kubebuilder:default=dittofs
-	// +kubebuilder:validation:Pattern=`^[a-z][a-z0-9_]*$`
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:MaxLength=63
 	// +optional
 	User string `json:"user,omitempty"`
 
 	// Instances is the number of PostgreSQL replicas of a created cluster.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=9
 	// +optional
 	Instances int32 `json:"instances,omitempty"`
 
-	// StorageSize of each instance's data volume in a created cluster.
+	// StorageSize of each instance's data volume in a created cluster. It can grow, never shrink.
 	// +kubebuilder:default="10Gi"
+	// +kubebuilder:validation:XValidation:rule="isQuantity(string(self)) && quantity(string(self)).isGreaterThan(quantity('0'))",message="percona.storageSize must be a positive quantity such as 10Gi"
+	// +kubebuilder:validation:XValidation:rule="!isQuantity(string(oldSelf)) || !isQuantity(string(self)) || quantity(string(self)).compareTo(quantity(string(oldSelf))) >= 0",message="percona.storageSize cannot shrink: PostgreSQL volumes can only grow"
 	// +optional
 	StorageSize resource.Quantity `json:"storageSize,omitzero"`
 
-	// StorageClassName of a created cluster's volumes; empty means the cluster default.
+	// StorageClassName of a created cluster's volumes; unset means the cluster default. It is
+	// fixed once set.
 	// +optional
 	StorageClassName *string `json:"storageClassName,omitempty"`
 
-	// PostgresVersion of a created cluster.
+	// PostgresVersion of a created cluster. It is fixed: a major upgrade goes through Percona's
+	// own PerconaPGUpgrade, not through this field.
 	// +kubebuilder:default=16
-	// +kubebuilder:validation:Minimum=13
-	// +kubebuilder:validation:Maximum=17
+	// +kubebuilder:validation:Minimum=14
+	// +kubebuilder:validation:Maximum=18
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="percona.postgresVersion cannot change: upgrade PostgreSQL with a PerconaPGUpgrade"
 	// +optional
 	PostgresVersion int32 `json:"postgresVersion,omitempty"`
 
-	// Images of a created cluster; empty fields take the operator's pinned defaults.
+	// Images of a created cluster; empty fields take the operator's pinned defaults for the
+	// PostgreSQL version.
 	// +optional
 	Images PerconaImages `json:"images,omitzero"`
 }
 
-// PerconaImages are the images of a created PerconaPGCluster.
+// PerconaImages are the images of a created PerconaPGCluster. A created cluster has no
+// pgBouncer: DittoFS pools its own connections and talks to the primary directly.
 type PerconaImages struct {
+	// Postgres is the PostgreSQL image; it must match postgresVersion.
+	// +kubebuilder:validation:XValidation:rule="self.contains('@sha256:') || (self.matches(':[A-Za-z0-9_][A-Za-z0-9_.-]*$') && !self.endsWith(':latest'))",message="percona images must name a pinned version or a digest, not latest"
 	// +optional
 	Postgres string `json:"postgres,omitempty"`
-	// +optional
-	PgBouncer string `json:"pgBouncer,omitempty"`
+	// PgBackRest is required by the Percona operator even though the created cluster has no backups.
+	// +kubebuilder:validation:XValidation:rule="self.contains('@sha256:') || (self.matches(':[A-Za-z0-9_][A-Za-z0-9_.-]*$') && !self.endsWith(':latest'))",message="percona images must name a pinned version or a digest, not latest"
 	// +optional
 	PgBackRest string `json:"pgBackRest,omitempty"`
 }

@@ -6,14 +6,17 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// DefaultImage is the DittoFS server image used when spec.image is empty.
+// DefaultImage is the DittoFS server image used when spec.image is empty and the manager was
+// given no --default-dittofs-image.
 const DefaultImage = "marmos91c/dittofs:v0.29.0"
 
 // DittoFSSpec is everything a user declares about one DittoFS server.
+// +kubebuilder:validation:XValidation:rule="!has(self.metadataStore) || !has(self.metadataStore.type) || self.metadataStore.type != 'postgres' || (has(self.database) && has(self.database.type) && self.database.type == 'postgres')",message="metadataStore.type postgres keeps metadata in the control-plane PostgreSQL database: set database.type to postgres too"
 type DittoFSSpec struct {
 	// Image is the DittoFS server image. It must carry a pinned tag or digest; 'latest' is refused
-	// because an image that changes under the same name makes rollouts unpredictable.
-	// +kubebuilder:default="marmos91c/dittofs:v0.29.0"
+	// because an image that changes under the same name makes rollouts unpredictable. Empty means
+	// the operator's default image (its --default-dittofs-image, marmos91c/dittofs:v0.29.0 unless
+	// set), so upgrading the operator can upgrade the servers that do not pin an image.
 	// +kubebuilder:validation:XValidation:rule="self.contains('@sha256:') || (self.matches(':[A-Za-z0-9_][A-Za-z0-9_.-]*$') && !self.endsWith(':latest'))",message="spec.image must name a pinned version (for example marmos91c/dittofs:v0.29.0) or a digest; an untagged image or the tag 'latest' is not allowed"
 	// +optional
 	Image string `json:"image,omitempty"`

@@ -45,7 +45,9 @@ type DittoFSStatus struct {
 	// +optional
 	ConfigHash string `json:"configHash,omitempty"`
 
-	// Shares reports each share of the spec.
+	// Shares reports each share of the spec, and each share the operator created that was
+	// removed from the spec but kept on the server (Disabled). This list is how the operator
+	// remembers which shares on the server are its own.
 	// +listType=map
 	// +listMapKey=name
 	// +optional
@@ -67,19 +69,21 @@ type Endpoints struct {
 	// API is host:port of the REST API inside the cluster.
 	// +optional
 	API string `json:"api,omitempty"`
-	// Mount is a ready-to-paste NFS mount command for the first share.
+	// Mount is a ready-to-paste NFS mount command for the first share that is Ready.
 	// +optional
 	Mount string `json:"mount,omitempty"`
 }
 
 // ShareState is the state of one share on the server.
-// +kubebuilder:validation:Enum=Pending;Ready;Failed
+// +kubebuilder:validation:Enum=Pending;Ready;Failed;Disabled
 type ShareState string
 
 const (
 	ShareStatePending ShareState = "Pending"
 	ShareStateReady   ShareState = "Ready"
 	ShareStateFailed  ShareState = "Failed"
+	// ShareStateDisabled is a share removed from the spec and kept on the server, not exported.
+	ShareStateDisabled ShareState = "Disabled"
 )
 
 // ShareStatus is the state of one share on the server.

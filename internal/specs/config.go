@@ -38,10 +38,12 @@ type sqliteConfig struct {
 }
 
 // postgresConfig carries only what is not secret; host, user, password and the rest come as
-// DITTOFS_DATABASE_POSTGRES_* environment variables from the database Secret.
+// DITTOFS_DATABASE_POSTGRES_* environment variables from the database Secret. The sslmode here
+// is the spec's; an sslmode key in the Secret overrides it (environment beats the file).
 type postgresConfig struct {
-	MaxOpenConns int `json:"max_open_conns"`
-	MaxIdleConns int `json:"max_idle_conns"`
+	SSLMode      string `json:"sslmode"`
+	MaxOpenConns int    `json:"max_open_conns"`
+	MaxIdleConns int    `json:"max_idle_conns"`
 }
 
 type controlPlaneConfig struct {
@@ -70,7 +72,7 @@ func ServerConfigYAML(d *v1alpha1.DittoFS) (string, error) {
 	}
 	switch d.Spec.Database.Type {
 	case v1alpha1.DatabasePostgres:
-		cfg.Database = databaseConfig{Type: "postgres", Postgres: &postgresConfig{MaxOpenConns: 25, MaxIdleConns: 5}}
+		cfg.Database = databaseConfig{Type: "postgres", Postgres: &postgresConfig{SSLMode: specSSLMode(d), MaxOpenConns: 25, MaxIdleConns: 5}}
 	default:
 		cfg.Database = databaseConfig{Type: "sqlite", SQLite: &sqliteConfig{Path: SQLitePath}}
 	}

@@ -2,12 +2,13 @@ package specs
 
 import "github.com/dittofs/dittofs-operator/apis/v1alpha1"
 
-// SecretNames lists every Secret the DittoFS consumes, generated or referenced by the user, so a
-// change to any of them brings the DittoFS back to the reconciler.
+// SecretNames lists every Secret the DittoFS consumes, generated, referenced by the user or
+// written by the Percona operator, so a change to any of them brings the DittoFS back to the
+// reconciler.
 func SecretNames(d *v1alpha1.DittoFS) []string {
 	names := []string{JWTSecretName(d), AdminSecretName(d)}
-	if pg := d.Spec.Database.Postgres; pg != nil && pg.SecretRef != nil {
-		names = append(names, pg.SecretRef.Name)
+	if pg := PostgresSecretName(d); pg != "" {
+		names = append(names, pg)
 	}
 	if s3 := d.Spec.PayloadStore.S3; s3 != nil {
 		names = append(names, s3.CredentialsSecretRef.Name)

@@ -19,6 +19,9 @@ type PodInputs struct {
 	ConfigHash string
 	// DatabaseEnv connects the server to PostgreSQL (empty for SQLite).
 	DatabaseEnv []corev1.EnvVar
+	// DefaultImage is the server image when spec.image is empty (the manager's
+	// --default-dittofs-image); v1alpha1.DefaultImage when this is empty too.
+	DefaultImage string
 }
 
 // StatefulSet runs the one DittoFS server pod. DittoFS is a single server: one replica, and an
@@ -64,13 +67,9 @@ func podTemplate(d *v1alpha1.DittoFS, in PodInputs) corev1.PodTemplateSpec {
 }
 
 func serverContainer(d *v1alpha1.DittoFS, in PodInputs) corev1.Container {
-	image := d.Spec.Image
-	if image == "" {
-		image = v1alpha1.DefaultImage
-	}
 	return corev1.Container{
 		Name:            "dittofs",
-		Image:           image,
+		Image:           serverImage(d, in),
 		ImagePullPolicy: d.Spec.ImagePullPolicy,
 		Args:            []string{"start", "--foreground", "--config", ConfigDir + "/" + ConfigFileName},
 		Ports:           containerPorts(d),
@@ -102,6 +101,17 @@ func serverContainer(d *v1alpha1.DittoFS, in PodInputs) corev1.Container {
 			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 		},
 	}
+}
+
+// serverImage is spec.image, else the operator's default image, else v1alpha1.DefaultImage.
+func serverImage(d *v1alpha1.DittoFS, in PodInputs) string {
+	switch {
+	case d.Spec.Image != "":
+		return d.Spec.Image
+	case in.DefaultImage != "":
+		return in.DefaultImage
+	}
+	return v1alpha1.DefaultImage
 }
 
 // podSecurityContext satisfies the restricted pod security profile.

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
+	"github.com/dittofs/dittofs-operator/internal/percona"
 )
 
 // RequireEnv names the variable that turns a missing toolchain from a skip into a failure (CI).
@@ -50,13 +51,17 @@ func ToolsDir(name string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// Scheme knows the built-in kinds and DittoFS.
+// Scheme knows the built-in kinds, DittoFS and PerconaPGCluster (as the manager's scheme does;
+// registering a kind needs no CRD).
 func Scheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(s); err != nil {
 		panic(err)
 	}
 	if err := v1alpha1.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	if err := percona.AddToScheme(s); err != nil {
 		panic(err)
 	}
 	return s

@@ -62,6 +62,9 @@ type Server struct {
 	// LogPath holds the server's stdout and stderr (JSON log lines).
 	LogPath string
 
+	bin, secret string
+	opts        Options
+
 	cmd    *exec.Cmd
 	exited chan struct{}
 	// waitErr is cmd.Wait's result, valid once exited is closed.
@@ -81,6 +84,7 @@ func Start(t testing.TB, opts Options) *Server {
 		LogPath:       filepath.Join(dir, "dfs.log"),
 	}
 	secret := randomHex(t, 32) // 64 characters; the server wants at least 32
+	s.bin, s.secret, s.opts = bin, secret, opts
 
 	// A port found free can be taken before dfs binds it; try again then.
 	const attempts = 3
@@ -133,14 +137,7 @@ func (s *Server) start(t testing.TB, bin, secret string, opts Options) error {
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// A minimal environment: nothing from the developer's shell leaks in,
 	// and the server's XDG files land in the test's directory.
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
-		"XDG_STATE_HOME=" + filepath.Join(home, "state"),
-		"DITTOFS_CONTROLPLANE_SECRET=" + secret,
-		"DITTOFS_ADMIN_INITIAL_PASSWORD=" + s.AdminPassword,
-	}
+	cmd.Env = s.env()
 
 	// The server binds its seeded adapter ports (NFS 12049, SMB 1445) before
 	// its API is up, so they cannot be changed first. Hold a lock shared by
@@ -152,15 +149,9 @@ func (s *Server) start(t testing.TB, bin, secret string, opts Options) error {
 	}
 	defer unlock()
 
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", bin, err)
+	if err := s.launch(cmd); err != nil {
+		return err
 	}
-	s.cmd = cmd
-	s.exited = make(chan struct{})
-	go func() {
-		s.waitErr = cmd.Wait()
-		close(s.exited)
-	}()
 
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
@@ -168,6 +159,59 @@ func (s *Server) start(t testing.TB, bin, secret string, opts Options) error {
 		return err
 	}
 	return s.moveAdapters(ctx, t)
+}
+
+func (s *Server) launch(cmd *exec.Cmd) error {
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", cmd.Path, err)
+	}
+	s.cmd = cmd
+	s.exited = make(chan struct{})
+	go func() {
+		s.waitErr = cmd.Wait()
+		close(s.exited)
+	}()
+	return nil
+}
+
+// Restart starts a stopped server again on the same API port, data directory and database, as
+// a restarted pod would be. Its adapters come back on the ports stored in its database (those
+// of the last PUT /adapters), so the default-port lock is not needed. It waits until the API
+// answers.
+func (s *Server) Restart(t testing.TB) error {
+	t.Helper()
+	if !s.Exited() {
+		return fmt.Errorf("dfstest: Restart: the server is still running")
+	}
+	configPath := filepath.Join(s.DataDir, "config.yaml")
+	logFile, err := os.OpenFile(s.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("open log: %w", err)
+	}
+	defer func() { _ = logFile.Close() }()
+	cmd := exec.Command(s.bin, "start", "--foreground", "--config", configPath)
+	cmd.Dir = s.DataDir
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Env = s.env()
+	if err := s.launch(cmd); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	return s.waitHealthy(ctx)
+}
+
+// env is the server's whole environment.
+func (s *Server) env() []string {
+	home := filepath.Join(s.DataDir, "home")
+	return []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + home,
+		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
+		"XDG_STATE_HOME=" + filepath.Join(home, "state"),
+		"DITTOFS_CONTROLPLANE_SECRET=" + s.secret,
+		"DITTOFS_ADMIN_INITIAL_PASSWORD=" + s.AdminPassword,
+	}
 }
 
 // waitHealthy polls GET /health until it answers 200, the process exits or

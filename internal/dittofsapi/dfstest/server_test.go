@@ -73,3 +73,38 @@ func TestConfigYAML(t *testing.T) {
 		t.Errorf("no jwt block without durations:\n%s", got)
 	}
 }
+
+func TestRestartKeepsAddressAndState(t *testing.T) {
+	s := Start(t, Options{})
+	ctx := t.Context()
+	token, err := s.adminToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.call(ctx, "POST", "/api/v1/store/metadata", token, `{"name":"kept","type":"memory","config":"{}"}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Exited() {
+		t.Fatal("server still running after Stop")
+	}
+	if err := s.Restart(t); err != nil {
+		t.Fatalf("restart: %v\n%s", err, s.Log())
+	}
+	token, err = s.adminToken(ctx)
+	if err != nil {
+		t.Fatalf("admin login after restart: %v", err)
+	}
+	body, err := s.call(ctx, "GET", "/api/v1/store/metadata/kept", token, "")
+	if err != nil {
+		t.Fatalf("the database survived the restart: %v", err)
+	}
+	if !strings.Contains(string(body), `"kept"`) {
+		t.Errorf("unexpected store: %s", body)
+	}
+	if err := s.waitListening(ctx, s.NFSPort); err != nil {
+		t.Errorf("NFS back on its moved port %d: %v", s.NFSPort, err)
+	}
+}

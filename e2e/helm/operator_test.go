@@ -1,0 +1,153 @@
+package helm
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.uber.org/zap/zapcore"
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/dittofs/dittofs-operator/controllers"
+	"github.com/dittofs/dittofs-operator/internal/testenv"
+	"github.com/dittofs/dittofs-operator/phases"
+)
+
+func init() {
+	// The operator's own logs stay quiet unless a developer asks for them (OPERATOR_LOGS=1).
+	level := zapcore.Level(2)
+	if os.Getenv("OPERATOR_LOGS") != "" {
+		level = -1
+	}
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
+}
+
+// saOperator is the DittoFS reconciler running in the test process with exactly the rights the
+// chart gives its ServiceAccount (through impersonation), configured from the flags the chart
+// gives the manager container. kwok starts no containers, so this is the operator that runs.
+type saOperator struct {
+	mu        sync.Mutex
+	forbidden []string // "METHOD path" of every 403 the API server answered
+	stop      func()
+}
+
+// Forbidden returns the requests the API server refused so far.
+func (o *saOperator) Forbidden() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.forbidden...)
+}
+
+// forbiddenRecorder notes every 403 response on its way back to the client.
+type forbiddenRecorder struct {
+	next http.RoundTripper
+	op   *saOperator
+}
+
+func (f forbiddenRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := f.next.RoundTrip(req)
+	if err == nil && resp.StatusCode == http.StatusForbidden {
+		f.op.mu.Lock()
+		f.op.forbidden = append(f.op.forbidden, req.Method+" "+req.URL.RequestURI())
+		f.op.mu.Unlock()
+	}
+	return resp, err
+}
+
+// managerFlags reads the --name=value flags (and bare --name switches) of the manager container.
+func managerFlags(t *testing.T, dep *appsv1.Deployment) map[string]string {
+	t.Helper()
+	for _, c := range dep.Spec.Template.Spec.Containers {
+		if c.Name != "manager" {
+			continue
+		}
+		flags := map[string]string{}
+		for _, a := range c.Args {
+			name, value, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+			flags[name] = value
+		}
+		return flags
+	}
+	t.Fatalf("Deployment %s has no manager container", dep.Name)
+	return nil
+}
+
+// impersonating is cfg acting as the ServiceAccount namespace/name.
+func impersonating(cfg *rest.Config, namespace, name string) *rest.Config {
+	cfg = rest.CopyConfig(cfg)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: fmt.Sprintf("system:serviceaccount:%s:%s", namespace, name)}
+	return cfg
+}
+
+// startAsServiceAccount runs the operator as the installed Deployment would: as its
+// ServiceAccount, watching the namespaces and electing a leader as its flags say, with its
+// default DittoFS image. It stops when the test ends or stop is called.
+func startAsServiceAccount(t *testing.T, admin *rest.Config, dep *appsv1.Deployment) *saOperator {
+	t.Helper()
+	flags := managerFlags(t, dep)
+	op := &saOperator{}
+	cfg := impersonating(admin, dep.Namespace, dep.Spec.Template.Spec.ServiceAccountName)
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return forbiddenRecorder{next: rt, op: op} }
+
+	opts := ctrl.Options{
+		Scheme:                 testenv.Scheme(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		// Several managers run one after another in this process.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+	}
+	if list := flags["watch-namespaces"]; list != "" {
+		opts.Cache = cache.Options{DefaultNamespaces: map[string]cache.Config{}}
+		for _, ns := range strings.Split(list, ",") {
+			opts.Cache.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
+	if _, on := flags["leader-elect"]; on {
+		opts.LeaderElection = true
+		opts.LeaderElectionID = "dittofs-operator.dittofs.io" // as cmd/manager
+		opts.LeaderElectionNamespace = flags["leader-election-namespace"]
+		opts.LeaderElectionReleaseOnCancel = true
+	}
+	mgr, err := ctrl.NewManager(cfg, opts)
+	if err != nil {
+		t.Fatalf("new manager: %v", err)
+	}
+	r := &controllers.DittoFSReconciler{
+		Client:       mgr.GetClient(),
+		Scheme:       mgr.GetScheme(),
+		Recorder:     mgr.GetEventRecorder("dittofs-operator"),
+		Pipeline:     phases.NewPipeline(nil),
+		DefaultImage: flags["default-dittofs-image"],
+	}
+	if err := r.SetupWithManager(mgr); err != nil {
+		t.Fatalf("set up reconciler: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Start(ctx); err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	}()
+	var once sync.Once
+	op.stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(func() {
+		op.stop()
+		if denied := op.Forbidden(); t.Failed() && len(denied) > 0 {
+			t.Logf("the API server refused the operator %d times:\n%s", len(denied), strings.Join(denied, "\n"))
+		}
+	})
+	return op
+}
