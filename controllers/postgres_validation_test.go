@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
-	"github.com/dittofs/dittofs-operator/internal/testenv"
+	"github.com/dittofs/dittofs-operator/internal/toolchain"
 )
 
 // TestPostgresRulesAreEnforced: the CRD refuses PostgreSQL settings the operator or the Percona
@@ -84,7 +84,7 @@ func TestPostgresRulesAreEnforced(t *testing.T) {
 // TestPostgresSamplesAreValid: the PostgreSQL samples pass the API server's schema and rules.
 func TestPostgresSamplesAreValid(t *testing.T) {
 	ns := newNamespace(t)
-	root, err := testenv.RepoRoot()
+	root, err := toolchain.RepoRoot()
 	require.NoError(t, err)
 	for _, name := range []string{"dittofs-percona.yaml", "dittofs-postgres-external.yaml"} {
 		raw, err := os.ReadFile(filepath.Join(root, "deploy", "samples", name))

@@ -15,6 +15,7 @@ import (
 	"github.com/dittofs/dittofs-operator/e2e/kubelet"
 	"github.com/dittofs/dittofs-operator/internal/manager"
 	"github.com/dittofs/dittofs-operator/internal/nfsprobe"
+	"github.com/dittofs/dittofs-operator/internal/toolchain"
 )
 
 const (
@@ -23,11 +24,11 @@ const (
 )
 
 func run(ctx context.Context, exitWhenServing bool, timeout time.Duration) error {
-	root, err := cluster.RepoRoot()
+	root, err := toolchain.RepoRoot()
 	if err != nil {
 		return err
 	}
-	dfsDir, err := cluster.ToolsDir("dittofs")
+	dfsDir, err := toolchain.Dir("dittofs")
 	if err != nil {
 		return err
 	}

@@ -15,8 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
-	"github.com/dittofs/dittofs-operator/e2e/cluster"
-	"github.com/dittofs/dittofs-operator/internal/testenv"
+	"github.com/dittofs/dittofs-operator/internal/toolchain"
 )
 
 const (
@@ -30,8 +29,8 @@ const (
 // skipOrFail skips with why, or fails when DITTOFS_REQUIRE_E2E is set (CI).
 func skipOrFail(t *testing.T, why string) {
 	t.Helper()
-	if os.Getenv(testenv.RequireEnv) != "" {
-		t.Fatalf("%s is set but %s", testenv.RequireEnv, why)
+	if toolchain.Required() {
+		t.Fatalf("%s is set but %s", toolchain.RequireEnv, why)
 	}
 	t.Skipf("skipping: %s", why)
 }
@@ -39,7 +38,7 @@ func skipOrFail(t *testing.T, why string) {
 // repoRoot is the folder holding go.mod.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	root, err := cluster.RepoRoot()
+	root, err := toolchain.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +60,7 @@ type helmCLI struct {
 // requireHelm finds helm, or skips (fails under DITTOFS_REQUIRE_E2E) when it is not built.
 func requireHelm(t *testing.T) *helmCLI {
 	t.Helper()
-	dir, err := cluster.ToolsDir("helm")
+	dir, err := toolchain.Dir("helm")
 	if err != nil {
 		t.Fatal(err)
 	}

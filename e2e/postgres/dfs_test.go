@@ -16,7 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/dittofs/dittofs-operator/internal/testenv"
+	"github.com/dittofs/dittofs-operator/internal/toolchain"
 )
 
 // dfsProcess is a real DittoFS server started the way the kubelet would start the operator's pod:
@@ -30,7 +30,7 @@ type dfsProcess struct {
 
 func dfsBinary(t *testing.T) string {
 	t.Helper()
-	dir, err := testenv.ToolsDir("dittofs")
+	dir, err := toolchain.Dir("dittofs")
 	if err != nil {
 		t.Fatal(err)
 	}

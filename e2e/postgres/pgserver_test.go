@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/dittofs/dittofs-operator/internal/testenv"
+	"github.com/dittofs/dittofs-operator/internal/toolchain"
 )
 
 // pgServer is a throwaway PostgreSQL cluster on 127.0.0.1, from Debian's postgresql package
@@ -153,8 +153,8 @@ func freePort(t *testing.T) int {
 // skipOrFail skips when a prerequisite is missing, unless DITTOFS_REQUIRE_E2E is set (CI).
 func skipOrFail(t *testing.T, msg string) {
 	t.Helper()
-	if os.Getenv(testenv.RequireEnv) != "" {
-		t.Fatalf("%s (%s is set, so this is a failure, not a skip)", msg, testenv.RequireEnv)
+	if toolchain.Required() {
+		t.Fatalf("%s (%s is set, so this is a failure, not a skip)", msg, toolchain.RequireEnv)
 	}
 	t.Skip(msg)
 }

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/dittofs/dittofs-operator/internal/toolchain"
 )
 
 // perconaModule is the module whose real CRDs the Percona tests install.
@@ -15,7 +17,7 @@ const perconaModule = "github.com/percona/percona-postgresql-operator/v2"
 // cache, so the API server validates what the operator writes with Percona's schema and CEL
 // rules, and the repository holds no copy of it.
 func PerconaCRDs() (string, error) {
-	root, err := RepoRoot()
+	root, err := toolchain.RepoRoot()
 	if err != nil {
 		return "", err
 	}

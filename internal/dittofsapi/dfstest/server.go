@@ -18,15 +18,16 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dittofs/dittofs-operator/internal/toolchain"
 )
 
 // RequireEnv, when set to anything, turns a missing dfs binary from a skip
 // into a failure, so CI cannot pass by skipping every integration test.
-const RequireEnv = "DITTOFS_REQUIRE_E2E"
+const RequireEnv = toolchain.RequireEnv
 
 // BinaryEnv overrides where the dfs binary is looked for.
 const BinaryEnv = "DITTOFS_DFS_BINARY"
@@ -410,7 +411,7 @@ func findBinary(t testing.TB) string {
 	bin := os.Getenv(BinaryEnv)
 	where := BinaryEnv
 	if bin == "" {
-		dir, err := toolsDir()
+		dir, err := toolchain.Dir("dittofs")
 		if err != nil {
 			missing(t, fmt.Sprintf("cannot locate the dfs tools folder: %v", err))
 		}
@@ -428,48 +429,6 @@ func missing(t testing.TB, msg string) {
 		t.Fatalf("dfstest: %s (%s is set, so this is a failure)", msg, RequireEnv)
 	}
 	t.Skipf("dfstest: %s; skipping (set %s=1 to fail instead)", msg, RequireEnv)
-}
-
-var (
-	toolsOnce sync.Once
-	toolsPath string
-	toolsErr  error
-)
-
-// toolsDir asks hack/tools.sh where it puts dfs, so the cache layout has one
-// owner.
-func toolsDir() (string, error) {
-	toolsOnce.Do(func() {
-		root, err := repoRoot()
-		if err != nil {
-			toolsErr = err
-			return
-		}
-		out, err := exec.Command("bash", filepath.Join(root, "hack", "tools.sh"), "print-dir", "dittofs").Output()
-		if err != nil {
-			toolsErr = fmt.Errorf("hack/tools.sh print-dir dittofs: %w", err)
-			return
-		}
-		toolsPath = strings.TrimSpace(string(out))
-	})
-	return toolsPath, toolsErr
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "hack", "tools.sh")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no hack/tools.sh above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // freePort returns a TCP port that was free on loopback a moment ago.
