@@ -2,6 +2,7 @@ package helm
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -20,6 +21,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/dittofs/dittofs-operator/controllers"
+	"github.com/dittofs/dittofs-operator/internal/manager"
 	"github.com/dittofs/dittofs-operator/internal/testenv"
 	"github.com/dittofs/dittofs-operator/phases"
 )
@@ -65,22 +67,25 @@ func (f forbiddenRecorder) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, err
 }
 
-// managerFlags reads the --name=value flags (and bare --name switches) of the manager container.
-func managerFlags(t *testing.T, dep *appsv1.Deployment) map[string]string {
+// managerFlags parses the manager container's arguments with the operator's own flag set, so an
+// argument the binary does not know fails the test.
+func managerFlags(t *testing.T, dep *appsv1.Deployment) manager.Options {
 	t.Helper()
 	for _, c := range dep.Spec.Template.Spec.Containers {
 		if c.Name != "manager" {
 			continue
 		}
-		flags := map[string]string{}
-		for _, a := range c.Args {
-			name, value, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
-			flags[name] = value
+		fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+		flags := manager.BindFlags(fs)
+		zapOpts := zap.Options{}
+		zapOpts.BindFlags(fs)
+		if err := fs.Parse(c.Args); err != nil {
+			t.Fatalf("the chart passes arguments the manager refuses: %v (args %q)", err, c.Args)
 		}
-		return flags
+		return flags.Options()
 	}
 	t.Fatalf("Deployment %s has no manager container", dep.Name)
-	return nil
+	return manager.Options{}
 }
 
 // impersonating is cfg acting as the ServiceAccount namespace/name.
@@ -107,16 +112,16 @@ func startAsServiceAccount(t *testing.T, admin *rest.Config, dep *appsv1.Deploym
 		// Several managers run one after another in this process.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	}
-	if list := flags["watch-namespaces"]; list != "" {
+	if len(flags.WatchNamespaces) > 0 {
 		opts.Cache = cache.Options{DefaultNamespaces: map[string]cache.Config{}}
-		for _, ns := range strings.Split(list, ",") {
+		for _, ns := range flags.WatchNamespaces {
 			opts.Cache.DefaultNamespaces[ns] = cache.Config{}
 		}
 	}
-	if _, on := flags["leader-elect"]; on {
+	if flags.LeaderElect {
 		opts.LeaderElection = true
-		opts.LeaderElectionID = "dittofs-operator.dittofs.io" // as cmd/manager
-		opts.LeaderElectionNamespace = flags["leader-election-namespace"]
+		opts.LeaderElectionID = "dittofs-operator.dittofs.io" // as internal/manager
+		opts.LeaderElectionNamespace = flags.LeaderElectionNamespace
 		opts.LeaderElectionReleaseOnCancel = true
 	}
 	mgr, err := ctrl.NewManager(cfg, opts)
@@ -128,7 +133,7 @@ func startAsServiceAccount(t *testing.T, admin *rest.Config, dep *appsv1.Deploym
 		Scheme:       mgr.GetScheme(),
 		Recorder:     mgr.GetEventRecorder("dittofs-operator"),
 		Pipeline:     phases.NewPipeline(nil),
-		DefaultImage: flags["default-dittofs-image"],
+		DefaultImage: flags.DefaultImage,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatalf("set up reconciler: %v", err)
