@@ -45,6 +45,10 @@ unit: ## Unit tests (no control plane).
 test: tools system-deps lint verify-generated ## Everything CI runs: lint, generated-file drift, unit, integration and end-to-end tests.
 	KUBEBUILDER_ASSETS=$(K8S_TOOLS) DITTOFS_REQUIRE_E2E=1 go test ./... -count=1 -timeout 30m
 
+.PHONY: bench
+bench: ## Benchmarks: print time and allocations per operation (nothing is asserted).
+	go test ./... -run '^$$' -bench . -benchmem
+
 .PHONY: demo
 demo: tools ## Start a local control plane, run the operator, apply the sample and watch it reach Serving.
 	go run ./e2e/demo

@@ -28,7 +28,7 @@ func newDittoFS(ns, name string) *v1alpha1.DittoFS {
 	}
 }
 
-func get(t *testing.T, ns, name string) *v1alpha1.DittoFS {
+func get(t testing.TB, ns, name string) *v1alpha1.DittoFS {
 	t.Helper()
 	d := &v1alpha1.DittoFS{}
 	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, d); err != nil {
@@ -38,7 +38,7 @@ func get(t *testing.T, ns, name string) *v1alpha1.DittoFS {
 }
 
 // waitFor waits until the DittoFS is in phase with the condition carrying reason.
-func waitFor(t *testing.T, ns, name string, phase v1alpha1.Phase, condType, reason string) *v1alpha1.DittoFS {
+func waitFor(t testing.TB, ns, name string, phase v1alpha1.Phase, condType, reason string) *v1alpha1.DittoFS {
 	t.Helper()
 	var d *v1alpha1.DittoFS
 	eventually(t, timeout, fmt.Sprintf("phase %s with %s reason %s", phase, condType, reason), func() error {
@@ -61,7 +61,7 @@ func describe(conds []metav1.Condition) string {
 }
 
 // bindClaims plays the volume provisioner: it marks every claim of the DittoFS Bound.
-func bindClaims(t *testing.T, d *v1alpha1.DittoFS) {
+func bindClaims(t testing.TB, d *v1alpha1.DittoFS) {
 	t.Helper()
 	eventually(t, timeout, "claims to exist and bind", func() error {
 		for _, v := range specs.Volumes(d) {
@@ -83,7 +83,7 @@ func bindClaims(t *testing.T, d *v1alpha1.DittoFS) {
 }
 
 // statefulSet returns the server's StatefulSet once the operator has created it.
-func statefulSet(t *testing.T, d *v1alpha1.DittoFS) *appsv1.StatefulSet {
+func statefulSet(t testing.TB, d *v1alpha1.DittoFS) *appsv1.StatefulSet {
 	t.Helper()
 	sts := &appsv1.StatefulSet{}
 	eventually(t, timeout, "the StatefulSet", func() error {
@@ -93,7 +93,7 @@ func statefulSet(t *testing.T, d *v1alpha1.DittoFS) *appsv1.StatefulSet {
 }
 
 // setPodReady plays the StatefulSet controller and kubelet: the one pod runs the current spec.
-func setPodReady(t *testing.T, d *v1alpha1.DittoFS, ready bool) {
+func setPodReady(t testing.TB, d *v1alpha1.DittoFS, ready bool) {
 	t.Helper()
 	eventually(t, timeout, "StatefulSet status update", func() error {
 		sts := statefulSet(t, d)
@@ -109,7 +109,7 @@ func setPodReady(t *testing.T, d *v1alpha1.DittoFS, ready bool) {
 	})
 }
 
-func configHashOnPodTemplate(t *testing.T, d *v1alpha1.DittoFS) string {
+func configHashOnPodTemplate(t testing.TB, d *v1alpha1.DittoFS) string {
 	t.Helper()
 	return statefulSet(t, d).Spec.Template.Annotations[specs.ConfigHashAnnotation]
 }

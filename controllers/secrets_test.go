@@ -85,7 +85,7 @@ func TestLostAdminSecretIsNotRegenerated(t *testing.T) {
 }
 
 // poke changes an annotation n times, each a new event for the operator.
-func poke(t *testing.T, ns, name string, n int) {
+func poke(t testing.TB, ns, name string, n int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
 		eventually(t, timeout, "annotate the DittoFS", func() error {

@@ -37,7 +37,7 @@ func TestConvergedObjectCostsNoWrites(t *testing.T) {
 }
 
 // settle waits until the operator has gone a few polls without a new reconcile.
-func settle(t *testing.T, op *operator) {
+func settle(t testing.TB, op *operator) {
 	t.Helper()
 	last, quiet := op.reconciles.Load(), 0
 	eventually(t, timeout, "the operator to go quiet", func() error {

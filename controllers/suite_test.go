@@ -94,6 +94,8 @@ type operator struct {
 	reconciles atomic.Int64
 	stop       context.CancelFunc
 	done       chan struct{}
+	// reconciler is the instance the manager runs, for benchmarks that call it directly.
+	reconciler *DittoFSReconciler
 }
 
 // countingTransport counts the requests that change something on the API server.
@@ -123,7 +125,7 @@ func (c countingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 
 // startOperator runs the operator for one namespace until the test ends or stop is called. The
 // sub-phases (such as phases.NewShares pointed at a test server) run inside Serving.
-func startOperator(t *testing.T, namespace string, subPhases ...phases.Step) *operator {
+func startOperator(t testing.TB, namespace string, subPhases ...phases.Step) *operator {
 	t.Helper()
 	op := &operator{done: make(chan struct{})}
 	cfg := rest.CopyConfig(restConfig)
@@ -150,6 +152,7 @@ func startOperator(t *testing.T, namespace string, subPhases ...phases.Step) *op
 		Pipeline: phases.NewPipeline(postgres, subPhases...),
 		Percona:  perconaClusters,
 	}
+	op.reconciler = r
 	if err := r.setupWith(mgr, countingReconciler{inner: r, count: &op.reconciles}); err != nil {
 		t.Fatalf("setup: %v", err)
 	}
@@ -174,7 +177,7 @@ func ctrlConfig() config.Controller {
 }
 
 // newNamespace creates a namespace for one test.
-func newNamespace(t *testing.T) string {
+func newNamespace(t testing.TB) string {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "dfs-"}}
 	if err := k8s.Create(context.Background(), ns); err != nil {
@@ -185,7 +188,7 @@ func newNamespace(t *testing.T) string {
 
 // eventually polls check until it returns nil or the deadline passes, then fails with the last
 // thing check saw.
-func eventually(t *testing.T, timeout time.Duration, what string, check func() error) {
+func eventually(t testing.TB, timeout time.Duration, what string, check func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var last error
