@@ -13,6 +13,7 @@ import (
 
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
 	"github.com/dittofs/dittofs-operator/internal/specs"
+	"github.com/dittofs/dittofs-operator/internal/testenv"
 )
 
 var ctx = context.Background()
@@ -45,19 +46,11 @@ func waitFor(t testing.TB, ns, name string, phase v1alpha1.Phase, condType, reas
 		d = get(t, ns, name)
 		c := meta.FindStatusCondition(d.Status.Conditions, condType)
 		if d.Status.Phase != phase || c == nil || c.Reason != reason || c.ObservedGeneration != d.Generation {
-			return fmt.Errorf("phase %q, conditions %s", d.Status.Phase, describe(d.Status.Conditions))
+			return fmt.Errorf("phase %q, conditions %s", d.Status.Phase, testenv.DescribeConditions(d.Status.Conditions))
 		}
 		return nil
 	})
 	return d
-}
-
-func describe(conds []metav1.Condition) string {
-	out := ""
-	for _, c := range conds {
-		out += fmt.Sprintf("[%s=%s %s: %s] ", c.Type, c.Status, c.Reason, c.Message)
-	}
-	return out
 }
 
 // bindClaims plays the volume provisioner: it marks every claim of the DittoFS Bound.

@@ -149,7 +149,7 @@ func TestDatabaseTimeoutIsReportedAtTheDeadline(t *testing.T) {
 
 	settle(t, op)
 	writes := op.writes.Load()
-	poke(t, ns, "late", 3)
+	poke(t, op, ns, "late", 3)
 	settle(t, op)
 	assert.Equal(t, int64(0), op.writes.Load()-writes, "a waiting DittoFS must cost no writes either")
 	assert.Equal(t, msg, dbMessage(get(t, ns, "late")))

@@ -38,23 +38,10 @@ func TestSecretsAreGeneratedOnce(t *testing.T) {
 	assert.Equal(t, specs.AdminSecretName(d), env[1].ValueFrom.SecretKeyRef.Name)
 
 	// Many reconciles, then a restart of the operator.
-	before := op.reconciles.Load()
-	poke(t, ns, "keep", 3)
-	eventually(t, timeout, "three more reconciles", func() error {
-		if op.reconciles.Load() < before+3 {
-			return fmt.Errorf("%d reconciles", op.reconciles.Load()-before)
-		}
-		return nil
-	})
+	poke(t, op, ns, "keep", 3)
 	op.stop()
 	op2 := startOperator(t, ns)
-	poke(t, ns, "keep", 1)
-	eventually(t, timeout, "the restarted operator to reconcile", func() error {
-		if op2.reconciles.Load() == 0 {
-			return fmt.Errorf("no reconcile yet")
-		}
-		return nil
-	})
+	poke(t, op2, ns, "keep", 1)
 	setPodReady(t, d, true)
 	waitFor(t, ns, "keep", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
 
@@ -84,10 +71,12 @@ func TestLostAdminSecretIsNotRegenerated(t *testing.T) {
 	assert.True(t, client.IgnoreNotFound(err) == nil && err != nil, "the operator must not make a new admin Secret")
 }
 
-// poke changes an annotation n times, each a new event for the operator.
-func poke(t testing.TB, ns, name string, n int) {
+// poke changes an annotation n times and waits, after each change, until the operator has
+// finished one more reconcile, so the changes are not merged in its work queue.
+func poke(t testing.TB, op *operator, ns, name string, n int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
+		before := op.reconciles.Load()
 		eventually(t, timeout, "annotate the DittoFS", func() error {
 			d := get(t, ns, name)
 			if d.Annotations == nil {
@@ -95,6 +84,12 @@ func poke(t testing.TB, ns, name string, n int) {
 			}
 			d.Annotations["test/poke"] = fmt.Sprint(d.Annotations["test/poke"], i)
 			return k8s.Update(ctx, d)
+		})
+		eventually(t, timeout, "a reconcile after the change", func() error {
+			if op.reconciles.Load() == before {
+				return fmt.Errorf("no reconcile yet")
+			}
+			return nil
 		})
 	}
 }

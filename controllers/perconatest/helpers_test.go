@@ -69,19 +69,11 @@ func waitFor(t *testing.T, d *v1alpha1.DittoFS, phase v1alpha1.Phase, condType, 
 		got = get(t, d.Namespace, d.Name)
 		c := meta.FindStatusCondition(got.Status.Conditions, condType)
 		if got.Status.Phase != phase || c == nil || c.Reason != reason || c.ObservedGeneration != got.Generation {
-			return fmt.Errorf("phase %q, conditions %s", got.Status.Phase, describe(got.Status.Conditions))
+			return fmt.Errorf("phase %q, conditions %s", got.Status.Phase, testenv.DescribeConditions(got.Status.Conditions))
 		}
 		return nil
 	})
 	return got
-}
-
-func describe(conds []metav1.Condition) string {
-	out := ""
-	for _, c := range conds {
-		out += fmt.Sprintf("[%s=%s %s: %s] ", c.Type, c.Status, c.Reason, c.Message)
-	}
-	return out
 }
 
 // dbCondition is DatabaseReady, or an empty condition before the first status.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
 	"github.com/dittofs/dittofs-operator/internal/specs"
+	"github.com/dittofs/dittofs-operator/internal/testenv"
 	"github.com/dittofs/dittofs-operator/phases"
 )
 
@@ -158,7 +159,7 @@ func waitForDatabase(t *testing.T, d *v1alpha1.DittoFS, reason, text string) {
 		got := get(t, d.Namespace, d.Name)
 		c := dbCondition(got)
 		if got.Status.Phase != v1alpha1.PhaseStorageReady || c.Reason != reason || !strings.Contains(c.Message, text) {
-			return fmt.Errorf("phase %q, conditions %s", got.Status.Phase, describe(got.Status.Conditions))
+			return fmt.Errorf("phase %q, conditions %s", got.Status.Phase, testenv.DescribeConditions(got.Status.Conditions))
 		}
 		return nil
 	})

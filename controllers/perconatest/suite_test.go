@@ -7,21 +7,16 @@ package perconatest
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"sync/atomic"
 	"testing"
 
-	"go.uber.org/zap/zapcore"
-	storagev1 "k8s.io/api/storage/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -36,73 +31,27 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	level := zapcore.Level(2)
-	if os.Getenv("OPERATOR_LOGS") != "" {
-		level = -1
-	}
-	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
 	crds, err := testenv.PerconaCRDs()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	env, skip, err := testenv.New(crds)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if skip != "" {
-		fmt.Println("skipping Percona integration tests:", skip)
-		os.Exit(0)
-	}
-	restConfig, err = env.Start()
-	if err != nil {
-		_ = env.Stop()
-		fmt.Fprintln(os.Stderr, "start envtest with the Percona CRDs:", err)
-		os.Exit(1)
-	}
-	k8s, err = client.New(restConfig, client.Options{Scheme: testenv.Scheme()})
-	if err == nil {
-		immediate := storagev1.VolumeBindingImmediate
-		err = k8s.Create(context.Background(), &storagev1.StorageClass{
-			ObjectMeta:  metav1.ObjectMeta{Name: "standard", Annotations: map[string]string{"storageclass.kubernetes.io/is-default-class": "true"}},
-			Provisioner: "example.com/test", VolumeBindingMode: &immediate, AllowVolumeExpansion: ptr.To(true),
-		})
-	}
-	code := 1
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	} else {
-		code = m.Run()
-	}
-	_ = env.Stop()
-	os.Exit(code)
+	testenv.Run(m, []string{crds}, func(cfg *rest.Config, c client.Client) error {
+		restConfig, k8s = cfg, c
+		return nil
+	})
 }
 
 // operator is one running manager, wired as cmd/manager wires it.
 type operator struct {
-	writes atomic.Int64 // requests that change something on the API server
-}
-
-type countingTransport struct {
-	next   http.RoundTripper
-	writes *atomic.Int64
-}
-
-func (c countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	switch req.Method {
-	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
-		c.writes.Add(1)
-	}
-	return c.next.RoundTrip(req)
+	writes *atomic.Int64 // requests that change something on the API server
 }
 
 // startOperator runs the operator for one namespace until the test ends.
 func startOperator(t *testing.T, namespace string) *operator {
 	t.Helper()
-	op := &operator{}
-	cfg := rest.CopyConfig(restConfig)
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return countingTransport{next: rt, writes: &op.writes} }
+	cfg, writes := testenv.CountWrites(restConfig)
+	op := &operator{writes: writes}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 testenv.Scheme(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},

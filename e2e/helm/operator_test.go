@@ -5,12 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 
-	"go.uber.org/zap/zapcore"
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -28,11 +26,7 @@ import (
 
 func init() {
 	// The operator's own logs stay quiet unless a developer asks for them (OPERATOR_LOGS=1).
-	level := zapcore.Level(2)
-	if os.Getenv("OPERATOR_LOGS") != "" {
-		level = -1
-	}
-	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
+	testenv.QuietLogs()
 }
 
 // saOperator is the DittoFS reconciler running in the test process with exactly the rights the
