@@ -37,6 +37,11 @@ func TestServerConfigKeys(t *testing.T) {
 	assert.NotContains(t, strings.ToLower(cfg), "password")
 }
 
+func TestConfigMapGolden(t *testing.T) {
+	d := defaulted()
+	assertGolden(t, "configmap-default", ConfigMap(d, mustConfig(t, d)))
+}
+
 func TestStatefulSetGolden(t *testing.T) {
 	assertGolden(t, "statefulset-default", StatefulSet(defaulted(), PodInputs{ConfigHash: "0123456789abcdef"}))
 	assertGolden(t, "statefulset-everything", StatefulSet(everything(), PodInputs{
