@@ -54,9 +54,9 @@ func (f *shareFixture) access(baseURL string, retry, resync time.Duration) phase
 	if baseURL == "" {
 		baseURL = f.srv.BaseURL
 	}
+	loc := phases.ServerLocation{BaseURL: baseURL, DataRoot: f.srv.DataDir, NFSPort: f.srv.NFSPort, SMBPort: f.srv.SMBPort}
 	return phases.ServerAccess{
-		BaseURL:  func(*v1alpha1.DittoFS) string { return baseURL },
-		DataRoot: f.srv.DataDir, NFSPort: f.srv.NFSPort, SMBPort: f.srv.SMBPort,
+		Locate:     func(*v1alpha1.DittoFS) phases.ServerLocation { return loc },
 		RetryAfter: retry, ResyncAfter: resync, Timeout: 5 * time.Second,
 	}
 }

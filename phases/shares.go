@@ -24,18 +24,34 @@ const (
 	DefaultSharesTimeout = 10 * time.Second
 )
 
-// ServerAccess is how the Shares step reaches a DittoFS server and what the server's pod looks
-// like from inside. The zero value means production: the API Service, /data, the container ports
-// the data-plane Service targets. Tests running a server on loopback replace them.
-type ServerAccess struct {
-	// BaseURL returns the REST API root of a DittoFS; default http://<name>-api.<ns>.svc:8080.
-	BaseURL func(d *v1alpha1.DittoFS) string
-	// DataRoot is where the metadata and payload volumes are mounted in the server (default
-	// /data): badger lives under <DataRoot>/metadata, fs blocks under <DataRoot>/payload.
+// ServerLocation is where the server of one DittoFS answers, and what its pod looks like from
+// inside: where the volumes are mounted and which ports the data-plane Service targets.
+type ServerLocation struct {
+	// BaseURL is the REST API root.
+	BaseURL string
+	// DataRoot is where the metadata and payload volumes are mounted in the server: badger lives
+	// under <DataRoot>/metadata, fs blocks under <DataRoot>/payload.
 	DataRoot string
-	// NFSPort and SMBPort are the adapter ports inside the pod, which the data-plane Service
-	// targets (default 12049 and 1445).
+	// NFSPort and SMBPort are the adapter ports inside the pod.
 	NFSPort, SMBPort int
+}
+
+// InCluster is the location of a server run by the operator's StatefulSet: its API Service, the
+// volumes under /data, and the container ports the data-plane Service targets.
+func InCluster(d *v1alpha1.DittoFS) ServerLocation {
+	return ServerLocation{
+		BaseURL:  fmt.Sprintf("http://%s.%s.svc:%d", specs.APIServiceName(d), d.Namespace, specs.APIPort),
+		DataRoot: DefaultDataRoot,
+		NFSPort:  specs.NFSContainerPort,
+		SMBPort:  specs.SMBContainerPort,
+	}
+}
+
+// ServerAccess is how the Shares step reaches DittoFS servers. The zero value is production.
+type ServerAccess struct {
+	// Locate says where the server of a DittoFS is; default InCluster. An operator running
+	// outside the cluster (the demo, end-to-end tests with servers on loopback) replaces it.
+	Locate func(d *v1alpha1.DittoFS) ServerLocation
 	// RetryAfter is when to look again after a failure (server down, a share rejected).
 	RetryAfter time.Duration
 	// ResyncAfter is when to look again at a converged server: its API cannot be watched, so
@@ -46,19 +62,8 @@ type ServerAccess struct {
 }
 
 func (a ServerAccess) withDefaults() ServerAccess {
-	if a.BaseURL == nil {
-		a.BaseURL = func(d *v1alpha1.DittoFS) string {
-			return fmt.Sprintf("http://%s.%s.svc:%d", specs.APIServiceName(d), d.Namespace, specs.APIPort)
-		}
-	}
-	if a.DataRoot == "" {
-		a.DataRoot = DefaultDataRoot
-	}
-	if a.NFSPort == 0 {
-		a.NFSPort = specs.NFSContainerPort
-	}
-	if a.SMBPort == 0 {
-		a.SMBPort = specs.SMBContainerPort
+	if a.Locate == nil {
+		a.Locate = InCluster
 	}
 	if a.RetryAfter == 0 {
 		a.RetryAfter = DefaultSharesRetry
@@ -132,15 +137,15 @@ func (sh *Shares) Reconcile(ctx context.Context, s *Scope) (Outcome, error) {
 		}
 		return Outcome{}, err
 	}
-	baseURL := srv.BaseURL(d)
-	sess, err := sh.sessions.get(d, baseURL, username, password, srv.Timeout)
+	loc := srv.Locate(d)
+	sess, err := sh.sessions.get(d, loc.BaseURL, username, password, srv.Timeout)
 	if err != nil {
 		return Outcome{}, err
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, 6*srv.Timeout)
 	defer cancel()
-	c := &converger{s: s, d: d, api: sess.client, sess: sess, srv: srv, baseURL: baseURL}
+	c := &converger{s: s, d: d, api: sess.client, sess: sess, srv: srv, loc: loc}
 	out2, err := c.run(ctx, previous)
 	if err != nil {
 		return Outcome{}, err
@@ -188,7 +193,7 @@ func (c *converger) failure(err error, doing string) Outcome {
 	case dittofsapi.IsUnavailable(err) || c.ctxTimedOut(err):
 		return Waiting(ReasonServerUnreachable, fmt.Sprintf(
 			"The DittoFS API at %s cannot be reached (%s) while %s; retrying every %s.",
-			c.baseURL, unavailableCause(err), doing, c.srv.RetryAfter))
+			c.loc.BaseURL, unavailableCause(err), doing, c.srv.RetryAfter))
 	case dittofsapi.IsUnauthorized(err):
 		return Waiting(ReasonAdminLoginFailed, fmt.Sprintf(
 			"The server refused the admin credentials from Secret %s: %v. The server uses that password only when it first creates its admin user; restore the Secret's original password.",

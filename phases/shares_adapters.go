@@ -15,8 +15,8 @@ func (c *converger) convergeAdapters(ctx context.Context) (*storeProblem, error)
 		enabled bool
 		port    int
 	}{
-		{dittofsapi.AdapterNFS, c.d.Spec.Adapters.NFS.IsEnabled(), c.srv.NFSPort},
-		{dittofsapi.AdapterSMB, c.d.Spec.Adapters.SMB.Enabled, c.srv.SMBPort},
+		{dittofsapi.AdapterNFS, c.d.Spec.Adapters.NFS.IsEnabled(), c.loc.NFSPort},
+		{dittofsapi.AdapterSMB, c.d.Spec.Adapters.SMB.Enabled, c.loc.SMBPort},
 	} {
 		live, err := c.api.GetAdapter(ctx, a.typ)
 		if err != nil {

@@ -17,12 +17,12 @@ import (
 
 // converger does one pass of the Shares step against one server.
 type converger struct {
-	s       *Scope
-	d       *v1alpha1.DittoFS
-	api     *dittofsapi.Client
-	sess    *session
-	srv     ServerAccess
-	baseURL string
+	s    *Scope
+	d    *v1alpha1.DittoFS
+	api  *dittofsapi.Client
+	sess *session
+	srv  ServerAccess
+	loc  ServerLocation
 }
 
 // run converges stores, adapters and shares in that order and writes status.shares. Errors of

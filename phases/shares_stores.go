@@ -88,7 +88,7 @@ func (c *converger) metadataStore(ctx context.Context) (*dittofsapi.MetadataStor
 		cfg = dittofsapi.PostgresMetadataConfig{Host: pg.Host, Port: pg.Port, Database: pg.Database, User: pg.User, Password: password, SSLMode: pg.SSLMode}
 		secretHash = hashOf(password)
 	default:
-		cfg = dittofsapi.BadgerMetadataConfig{Path: path.Join(c.srv.DataRoot, "metadata", "badger")}
+		cfg = dittofsapi.BadgerMetadataConfig{Path: path.Join(c.loc.DataRoot, "metadata", "badger")}
 	}
 
 	live, err := c.api.GetMetadataStore(ctx, name)
@@ -137,7 +137,7 @@ func (c *converger) localStore(ctx context.Context) (string, *storeProblem, erro
 		typ = "fs"
 	}
 	name := localStorePrefix + string(typ)
-	var cfg dittofsapi.LocalBlockStoreConfig = dittofsapi.FSLocalBlockConfig{Path: path.Join(c.srv.DataRoot, "payload", "blocks")}
+	var cfg dittofsapi.LocalBlockStoreConfig = dittofsapi.FSLocalBlockConfig{Path: path.Join(c.loc.DataRoot, "payload", "blocks")}
 	if typ == "memory" {
 		cfg = dittofsapi.MemoryLocalBlockConfig{}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/dittofs/dittofs-operator/internal/manager"
 	"github.com/dittofs/dittofs-operator/internal/nfsprobe"
 	"github.com/dittofs/dittofs-operator/internal/toolchain"
+	"github.com/dittofs/dittofs-operator/phases"
 )
 
 const (
@@ -46,15 +47,20 @@ func run(ctx context.Context, exitWhenServing bool, timeout time.Duration) error
 		return err
 	}
 
-	pod, err := kubelet.New(filepath.Join(c.WorkDir, "pod-"+sample))
+	// The server pods are played by the real dfs binary, started from what the operator writes.
+	k8s, err := client.New(c.RESTConfig, client.Options{Scheme: manager.NewScheme()})
 	if err != nil {
 		return err
 	}
-	defer func() { _ = pod.Stop() }()
+	node := kubelet.NewNode(c.WorkDir, filepath.Join(dfsDir, "dfs"), k8s)
+	nodeCtx, stopNode := context.WithCancel(ctx)
+	nodeDone := make(chan struct{})
+	go func() { defer close(nodeDone); node.Run(nodeCtx) }()
+	defer func() { stopNode(); <-nodeDone }()
+
 	// kwok reports the pod ready before dfs is up, so the first calls to the server fail; retry
 	// sooner than in production so the demo shows the recovery without a long wait.
-	access := pod.Access()
-	access.RetryAfter = 3 * time.Second
+	access := phases.ServerAccess{Locate: node.Locate, RetryAfter: 3 * time.Second}
 	op, err := startOperator(ctx, c, manager.Options{ServerAccess: access})
 	if err != nil {
 		return err
@@ -68,20 +74,12 @@ func run(ctx context.Context, exitWhenServing bool, timeout time.Duration) error
 	if out, err := c.Kubectl(ctx, "apply", "-n", namespace, "-f", filepath.Join(root, "deploy", "samples", "dittofs-sqlite.yaml")); err != nil {
 		return fmt.Errorf("kubectl apply: %v: %s", err, out)
 	}
+	pod, err := node.Pod(types.NamespacedName{Namespace: namespace, Name: sample})
+	if err != nil {
+		return err
+	}
 
-	podErr := make(chan error, 1)
-	go func() {
-		k8s, err := client.New(c.RESTConfig, client.Options{Scheme: manager.NewScheme()})
-		if err == nil {
-			err = pod.Run(ctx, k8s, types.NamespacedName{Namespace: namespace, Name: sample}, filepath.Join(dfsDir, "dfs"))
-		}
-		if err == nil {
-			say("the server pod runs the real dfs binary (log: " + pod.LogPath + ")")
-		}
-		podErr <- err
-	}()
-
-	if err := watchPhases(ctx, c, op, podErr, timeout); err != nil {
+	if err := watchPhases(ctx, c, op, node.Errors, timeout); err != nil {
 		return err
 	}
 	if err := showExports(ctx, pod); err != nil {

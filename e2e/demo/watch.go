@@ -12,7 +12,7 @@ import (
 // watchPhases prints `kubectl get dittofs` whenever the row changes, until the sample is Serving
 // with an NFS endpoint and every share ready, the operator or the server fails, or the timeout
 // passes.
-func watchPhases(ctx context.Context, c *cluster.Cluster, op *operator, podErr <-chan error, timeout time.Duration) error {
+func watchPhases(ctx context.Context, c *cluster.Cluster, op *operator, podErrs <-chan error, timeout time.Duration) error {
 	deadline := time.After(timeout)
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
@@ -35,11 +35,8 @@ func watchPhases(ctx context.Context, c *cluster.Cluster, op *operator, podErr <
 			return ctx.Err()
 		case err := <-op.exited:
 			return fmt.Errorf("the operator stopped: %v (log %s)", err, op.logPath)
-		case err := <-podErr:
-			if err != nil {
-				return fmt.Errorf("the server pod: %w", err)
-			}
-			podErr = nil
+		case err := <-podErrs:
+			return err
 		case <-deadline:
 			desc, _ := c.Kubectl(ctx, "describe", "dittofs", "-n", "demo")
 			return fmt.Errorf("not Serving after %s; last seen %q\n%s", timeout, row, desc)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -20,7 +21,9 @@ import (
 
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
 	"github.com/dittofs/dittofs-operator/e2e/cluster"
+	"github.com/dittofs/dittofs-operator/e2e/kubelet"
 	"github.com/dittofs/dittofs-operator/internal/testenv"
+	"github.com/dittofs/dittofs-operator/internal/toolchain"
 )
 
 // env is one simulated cluster with the clients and helm the lifecycle test uses.
@@ -29,6 +32,7 @@ type env struct {
 	helm  *helmCLI
 	admin client.Client // as the cluster admin: plays the user
 	dyn   dynamic.Interface
+	node  *kubelet.Node // runs the real dfs for every DittoFS server pod
 }
 
 // startEnv starts a simulated cluster, or skips (fails under DITTOFS_REQUIRE_E2E) when its
@@ -56,7 +60,20 @@ func startEnv(t *testing.T, h *helmCLI) *env {
 	require.NoError(t, err)
 	dyn, err := dynamic.NewForConfig(c.RESTConfig)
 	require.NoError(t, err)
-	return &env{c: c, helm: h, admin: admin, dyn: dyn}
+
+	// Percona's CRD makes the operator watch PerconaPGClusters, so the RBAC proof covers that too.
+	perconaCRDs, err := testenv.PerconaCRDs()
+	require.NoError(t, err)
+	require.NoError(t, c.InstallCRDs(ctx, perconaCRDs))
+
+	dfs, err := toolchain.Dir("dittofs")
+	require.NoError(t, err)
+	node := kubelet.NewNode(t.TempDir(), filepath.Join(dfs, "dfs"), admin)
+	nodeCtx, stopNode := context.WithCancel(context.Background())
+	nodeDone := make(chan struct{})
+	go func() { defer close(nodeDone); node.Run(nodeCtx) }()
+	t.Cleanup(func() { stopNode(); <-nodeDone })
+	return &env{c: c, helm: h, admin: admin, dyn: dyn, node: node}
 }
 
 // helmRun runs helm against the cluster.

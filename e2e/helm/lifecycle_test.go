@@ -89,9 +89,11 @@ func testInstallClusterWide(t *testing.T, e *env) {
 
 func testServeClusterWide(t *testing.T, e *env) {
 	dep := e.deployment(t)
-	op := startAsServiceAccount(t, e.c.RESTConfig, dep)
-	e.waitPhase(t, "apps", "media", v1alpha1.PhaseServing, 60*time.Second)
-	e.waitPhase(t, "apps", "plain", v1alpha1.PhaseServing, 60*time.Second)
+	op := startAsServiceAccount(t, e, dep)
+	for _, name := range []string{"media", "plain"} {
+		d := e.waitPhase(t, "apps", name, v1alpha1.PhaseServing, 60*time.Second)
+		assert.Equal(t, "1/1", d.Status.ShareSummary, "the shares sub-phase ran against the real server (e2e/kubelet) as the ServiceAccount")
+	}
 
 	ctx := context.Background()
 	sts := &appsv1.StatefulSet{}
@@ -189,7 +191,7 @@ func testInstallNamespaced(t *testing.T, e *env) {
 	}
 	require.NoError(t, e.admin.Create(ctx, sample(t, "elsewhere", "ignored")))
 
-	op := startAsServiceAccount(t, e.c.RESTConfig, dep)
+	op := startAsServiceAccount(t, e, dep)
 	for _, ns := range []string{"team-a", "team-b"} {
 		e.waitPhase(t, ns, "media", v1alpha1.PhaseServing, 60*time.Second)
 		assert.Len(t, e.boundClaims(t, ns, "media"), 3)

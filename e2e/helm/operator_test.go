@@ -8,17 +8,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/dittofs/dittofs-operator/controllers"
 	"github.com/dittofs/dittofs-operator/internal/manager"
 	"github.com/dittofs/dittofs-operator/internal/testenv"
 	"github.com/dittofs/dittofs-operator/phases"
@@ -89,48 +84,22 @@ func impersonating(cfg *rest.Config, namespace, name string) *rest.Config {
 	return cfg
 }
 
-// startAsServiceAccount runs the operator as the installed Deployment would: as its
-// ServiceAccount, watching the namespaces and electing a leader as its flags say, with its
-// default DittoFS image. It stops when the test ends or stop is called.
-func startAsServiceAccount(t *testing.T, admin *rest.Config, dep *appsv1.Deployment) *saOperator {
+// startAsServiceAccount runs the operator as the installed Deployment would: built by
+// internal/manager exactly as the binary builds it, from the manager container's own arguments,
+// as its ServiceAccount. The server pods are played by the real dfs (e.node), so the whole
+// pipeline, shares included, runs. It stops when the test ends or stop is called.
+func startAsServiceAccount(t *testing.T, e *env, dep *appsv1.Deployment) *saOperator {
 	t.Helper()
-	flags := managerFlags(t, dep)
+	o := managerFlags(t, dep)
+	o.MetricsAddr, o.ProbeAddr = "0", "0" // the test process needs no listeners
+	o.SeveralInProcess = true
+	o.ServerAccess = phases.ServerAccess{Locate: e.node.Locate, RetryAfter: 2 * time.Second}
 	op := &saOperator{}
-	cfg := impersonating(admin, dep.Namespace, dep.Spec.Template.Spec.ServiceAccountName)
+	cfg := impersonating(e.c.RESTConfig, dep.Namespace, dep.Spec.Template.Spec.ServiceAccountName)
 	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return forbiddenRecorder{next: rt, op: op} }
-
-	opts := ctrl.Options{
-		Scheme:                 testenv.Scheme(),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		// Several managers run one after another in this process.
-		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
-	}
-	if len(flags.WatchNamespaces) > 0 {
-		opts.Cache = cache.Options{DefaultNamespaces: map[string]cache.Config{}}
-		for _, ns := range flags.WatchNamespaces {
-			opts.Cache.DefaultNamespaces[ns] = cache.Config{}
-		}
-	}
-	if flags.LeaderElect {
-		opts.LeaderElection = true
-		opts.LeaderElectionID = "dittofs-operator.dittofs.io" // as internal/manager
-		opts.LeaderElectionNamespace = flags.LeaderElectionNamespace
-		opts.LeaderElectionReleaseOnCancel = true
-	}
-	mgr, err := ctrl.NewManager(cfg, opts)
+	mgr, err := manager.New(cfg, o)
 	if err != nil {
 		t.Fatalf("new manager: %v", err)
-	}
-	r := &controllers.DittoFSReconciler{
-		Client:       mgr.GetClient(),
-		Scheme:       mgr.GetScheme(),
-		Recorder:     mgr.GetEventRecorder("dittofs-operator"),
-		Pipeline:     phases.NewPipeline(nil),
-		DefaultImage: flags.DefaultImage,
-	}
-	if err := r.SetupWithManager(mgr); err != nil {
-		t.Fatalf("set up reconciler: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -22,7 +22,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
 	"github.com/dittofs/dittofs-operator/internal/dittofsapi/dfstest"
 	"github.com/dittofs/dittofs-operator/phases"
 )
@@ -53,15 +52,10 @@ func New(dir string) (*Pod, error) {
 	return p, os.MkdirAll(p.dataRoot(), 0o755)
 }
 
-// Access tells the operator's Shares step how to reach this pod's server and where its volumes
-// are, as seen by the server.
-func (p *Pod) Access() phases.ServerAccess {
-	return phases.ServerAccess{
-		BaseURL:  func(*v1alpha1.DittoFS) string { return p.APIURL() },
-		DataRoot: p.dataRoot(),
-		NFSPort:  p.NFSPort,
-		SMBPort:  p.SMBPort,
-	}
+// Location tells the operator's Shares step how to reach this pod's server and where its
+// volumes are, as seen by the server.
+func (p *Pod) Location() phases.ServerLocation {
+	return phases.ServerLocation{BaseURL: p.APIURL(), DataRoot: p.dataRoot(), NFSPort: p.NFSPort, SMBPort: p.SMBPort}
 }
 
 // APIURL is the server's REST root.

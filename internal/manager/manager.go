@@ -11,8 +11,10 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -40,8 +42,11 @@ type Options struct {
 	// DefaultImage runs a DittoFS whose spec.image is empty.
 	DefaultImage string
 	// ServerAccess is how the Shares step reaches each server; the zero value is the in-cluster
-	// API Service. Only an operator running outside the cluster (the demo) changes it.
+	// API Service. Only an operator running outside the cluster (the demo, e2e tests) changes it.
 	ServerAccess phases.ServerAccess
+	// SeveralInProcess lets tests run several operators in one process, one after another;
+	// controller-runtime otherwise refuses a second controller of the same name.
+	SeveralInProcess bool
 }
 
 // NewScheme knows the built-in kinds, DittoFS and PerconaPGCluster. Registering the Percona types
@@ -64,7 +69,11 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		LeaderElection:          o.LeaderElect,
 		LeaderElectionID:        "dittofs-operator.dittofs.io",
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
-		Cache:                   cache.Options{DefaultNamespaces: namespaces(o.WatchNamespaces)},
+		// The binary exits as soon as the manager stops, so handing the lease over at once is safe
+		// and lets the next replica take over without waiting for the lease to expire.
+		LeaderElectionReleaseOnCancel: true,
+		Controller:                    config.Controller{SkipNameValidation: ptr.To(o.SeveralInProcess)},
+		Cache:                         cache.Options{DefaultNamespaces: namespaces(o.WatchNamespaces)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
