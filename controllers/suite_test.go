@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
@@ -26,11 +25,13 @@ import (
 var (
 	restConfig *rest.Config
 	k8s        client.Client // the test's own client: plays the user and the missing controllers
+	play       testenv.Player
 )
 
 func TestMain(m *testing.M) {
 	testenv.Run(m, nil, func(cfg *rest.Config, c client.Client) error {
 		restConfig, k8s = cfg, c
+		play = testenv.Player{Client: c, Timeout: timeout}
 		// "fixed" is a class without expansion, beside the default "standard".
 		immediate := storagev1.VolumeBindingImmediate
 		return k8s.Create(context.Background(), &storagev1.StorageClass{
@@ -115,11 +116,7 @@ func ctrlConfig() config.Controller {
 // newNamespace creates a namespace for one test.
 func newNamespace(t testing.TB) string {
 	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "dfs-"}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		t.Fatalf("create namespace: %v", err)
-	}
-	return ns.Name
+	return play.NewNamespace(t, "dfs-")
 }
 
 // eventually polls check until it returns nil or the deadline passes, then fails with the last

@@ -33,9 +33,7 @@ func eventually(t *testing.T, what string, check func() error) {
 
 func newNamespace(t *testing.T) string {
 	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "pg-"}}
-	require.NoError(t, k8s.Create(ctx, ns))
-	return ns.Name
+	return play.NewNamespace(t, "pg-")
 }
 
 // onPercona is a DittoFS whose control plane is in a Percona cluster it creates (ref "") or
@@ -56,24 +54,13 @@ func onPercona(ns, name, ref string) *v1alpha1.DittoFS {
 
 func get(t *testing.T, ns, name string) *v1alpha1.DittoFS {
 	t.Helper()
-	d := &v1alpha1.DittoFS{}
-	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, d))
-	return d
+	return play.Get(t, ns, name)
 }
 
 // waitFor waits until the DittoFS is in phase with the condition carrying reason.
 func waitFor(t *testing.T, d *v1alpha1.DittoFS, phase v1alpha1.Phase, condType, reason string) *v1alpha1.DittoFS {
 	t.Helper()
-	var got *v1alpha1.DittoFS
-	eventually(t, fmt.Sprintf("phase %s with %s reason %s", phase, condType, reason), func() error {
-		got = get(t, d.Namespace, d.Name)
-		c := meta.FindStatusCondition(got.Status.Conditions, condType)
-		if got.Status.Phase != phase || c == nil || c.Reason != reason || c.ObservedGeneration != got.Generation {
-			return fmt.Errorf("phase %q, conditions %s", got.Status.Phase, testenv.DescribeConditions(got.Status.Conditions))
-		}
-		return nil
-	})
-	return got
+	return play.WaitFor(t, d.Namespace, d.Name, phase, condType, reason)
 }
 
 // dbCondition is DatabaseReady, or an empty condition before the first status.
@@ -87,51 +74,23 @@ func dbCondition(d *v1alpha1.DittoFS) metav1.Condition {
 // bindClaims plays the volume provisioner.
 func bindClaims(t *testing.T, d *v1alpha1.DittoFS) {
 	t.Helper()
-	eventually(t, "claims to exist and bind", func() error {
-		for _, v := range specs.Volumes(d) {
-			pvc := &corev1.PersistentVolumeClaim{}
-			if err := k8s.Get(ctx, client.ObjectKey{Namespace: d.Namespace, Name: specs.ClaimName(d, v.Role)}, pvc); err != nil {
-				return err
-			}
-			if pvc.Status.Phase == corev1.ClaimBound {
-				continue
-			}
-			pvc.Status.Phase = corev1.ClaimBound
-			pvc.Status.Capacity = pvc.Spec.Resources.Requests
-			if err := k8s.Status().Update(ctx, pvc); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	play.BindClaims(t, d)
 }
 
 func statefulSet(t *testing.T, d *v1alpha1.DittoFS) *appsv1.StatefulSet {
 	t.Helper()
-	sts := &appsv1.StatefulSet{}
-	eventually(t, "the StatefulSet", func() error {
-		return k8s.Get(ctx, client.ObjectKey{Namespace: d.Namespace, Name: specs.StatefulSetName(d)}, sts)
-	})
-	return sts
+	return play.StatefulSet(t, d)
 }
 
-// setPodReady plays the StatefulSet controller and the kubelet: the one pod runs the current spec.
+// setPodReady plays the StatefulSet controller and the kubelet: the pod is ready on the current spec.
 func setPodReady(t *testing.T, d *v1alpha1.DittoFS) {
 	t.Helper()
-	eventually(t, "StatefulSet status update", func() error {
-		sts := statefulSet(t, d)
-		rev := fmt.Sprintf("%s-%d", sts.Name, sts.Generation)
-		sts.Status = appsv1.StatefulSetStatus{
-			ObservedGeneration: sts.Generation, Replicas: 1, CurrentReplicas: 1, UpdatedReplicas: 1,
-			ReadyReplicas: 1, AvailableReplicas: 1, CurrentRevision: rev, UpdateRevision: rev,
-		}
-		return k8s.Status().Update(ctx, sts)
-	})
+	play.SetPodReady(t, d, true)
 }
 
 func configHash(t *testing.T, d *v1alpha1.DittoFS) string {
 	t.Helper()
-	return statefulSet(t, d).Spec.Template.Annotations[specs.ConfigHashAnnotation]
+	return play.ConfigHash(t, d)
 }
 
 // The tests read and write PerconaPGClusters as unstructured objects: they see exactly what the

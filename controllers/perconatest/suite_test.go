@@ -28,6 +28,7 @@ import (
 var (
 	restConfig *rest.Config
 	k8s        client.Client // the test's own client: plays the user and the Percona operator
+	play       testenv.Player
 )
 
 func TestMain(m *testing.M) {
@@ -38,6 +39,7 @@ func TestMain(m *testing.M) {
 	}
 	testenv.Run(m, []string{crds}, func(cfg *rest.Config, c client.Client) error {
 		restConfig, k8s = cfg, c
+		play = testenv.Player{Client: c, Timeout: timeout}
 		return nil
 	})
 }
