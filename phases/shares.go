@@ -52,8 +52,10 @@ type ServerAccess struct {
 	// Locate says where the server of a DittoFS is; default InCluster. An operator running
 	// outside the cluster (the demo, end-to-end tests with servers on loopback) replaces it.
 	Locate func(d *v1alpha1.DittoFS) ServerLocation
-	// RetryAfter is when to look again after a failure (server down, a share rejected).
-	RetryAfter time.Duration
+	// RetryAfter is when to look again after a failure (server down, a share rejected); it
+	// doubles with each failure in a row, up to MaxRetryAfter (default eight times RetryAfter).
+	RetryAfter    time.Duration
+	MaxRetryAfter time.Duration
 	// ResyncAfter is when to look again at a converged server: its API cannot be watched, so
 	// drift (a share changed by hand) is caught by polling.
 	ResyncAfter time.Duration
@@ -67,6 +69,9 @@ func (a ServerAccess) withDefaults() ServerAccess {
 	}
 	if a.RetryAfter == 0 {
 		a.RetryAfter = DefaultSharesRetry
+	}
+	if a.MaxRetryAfter == 0 {
+		a.MaxRetryAfter = 8 * a.RetryAfter
 	}
 	if a.ResyncAfter == 0 {
 		a.ResyncAfter = DefaultSharesResync
@@ -151,9 +156,10 @@ func (sh *Shares) Reconcile(ctx context.Context, s *Scope) (Outcome, error) {
 		return Outcome{}, err
 	}
 	if out2.Done {
+		sess.converged()
 		out2.RequeueAfter = srv.ResyncAfter
 	} else {
-		out2.RequeueAfter = srv.RetryAfter
+		out2.RequeueAfter = sess.retryAfter(srv.RetryAfter, srv.MaxRetryAfter)
 	}
 	refreshMountCommand(d)
 	return out2, nil
@@ -192,7 +198,7 @@ func (c *converger) failure(err error, doing string) Outcome {
 	switch {
 	case dittofsapi.IsUnavailable(err) || c.ctxTimedOut(err):
 		return Waiting(ReasonServerUnreachable, fmt.Sprintf(
-			"The DittoFS API at %s cannot be reached (%s) while %s; retrying every %s.",
+			"The DittoFS API at %s cannot be reached (%s) while %s; retrying from every %s, backing off.",
 			c.loc.BaseURL, unavailableCause(err), doing, c.srv.RetryAfter))
 	case dittofsapi.IsUnauthorized(err):
 		return Waiting(ReasonAdminLoginFailed, fmt.Sprintf(

@@ -29,6 +29,8 @@ type session struct {
 
 	mu   sync.Mutex
 	sent map[string]string // store name -> hash of the secret part of its config last sent
+	// failures counts passes in a row that did not converge, for the retry backoff.
+	failures int
 }
 
 func newSessionCache() *sessionCache {
@@ -66,6 +68,24 @@ func (s *session) recordSent(store, hash string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sent[store] = hash
+}
+
+// retryAfter is the delay before the next try after a pass that did not converge: the base
+// delay, doubled for each failure in a row, at most limit. A server that stays down is asked
+// less and less often, and one that comes back is found soon enough.
+func (s *session) retryAfter(base, limit time.Duration) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delay := base << min(s.failures, 16)
+	s.failures++
+	return min(delay, limit)
+}
+
+// converged resets the backoff.
+func (s *session) converged() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures = 0
 }
 
 func hashOf(parts ...string) string {

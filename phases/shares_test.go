@@ -2,6 +2,7 @@ package phases
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -50,4 +51,16 @@ func TestMountCommandNamesOnlyAReadyShare(t *testing.T) {
 	d.Status.Shares = []v1alpha1.ShareStatus{{Name: "/a", State: v1alpha1.ShareStateFailed}, {Name: "/b", State: v1alpha1.ShareStateReady}}
 	refreshMountCommand(d)
 	assert.Equal(t, "mount -t nfs -o nfsvers=3,tcp,port=2049,mountport=2049,nolock 10.0.0.1:/b /mnt/b", d.Status.Endpoints.Mount)
+}
+
+func TestRetryBacksOffAndResets(t *testing.T) {
+	s := &session{sent: map[string]string{}}
+	base := 30 * time.Second
+	var got []time.Duration
+	for range 6 {
+		got = append(got, s.retryAfter(base, 8*base))
+	}
+	assert.Equal(t, []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 4 * time.Minute, 4 * time.Minute}, got)
+	s.converged()
+	assert.Equal(t, base, s.retryAfter(base, 8*base), "a converged pass starts the backoff over")
 }

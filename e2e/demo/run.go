@@ -60,7 +60,7 @@ func run(ctx context.Context, exitWhenServing bool, timeout time.Duration) error
 
 	// kwok reports the pod ready before dfs is up, so the first calls to the server fail; retry
 	// sooner than in production so the demo shows the recovery without a long wait.
-	access := phases.ServerAccess{Locate: node.Locate, RetryAfter: 3 * time.Second}
+	access := phases.ServerAccess{Locate: node.Locate, RetryAfter: 2 * time.Second, MaxRetryAfter: 4 * time.Second}
 	op, err := startOperator(ctx, c, manager.Options{ServerAccess: access})
 	if err != nil {
 		return err

@@ -93,7 +93,7 @@ func startAsServiceAccount(t *testing.T, e *env, dep *appsv1.Deployment) *saOper
 	o := managerFlags(t, dep)
 	o.MetricsAddr, o.ProbeAddr = "0", "0" // the test process needs no listeners
 	o.SeveralInProcess = true
-	o.ServerAccess = phases.ServerAccess{Locate: e.node.Locate, RetryAfter: 2 * time.Second}
+	o.ServerAccess = phases.ServerAccess{Locate: e.node.Locate, RetryAfter: 2 * time.Second, MaxRetryAfter: 4 * time.Second}
 	op := &saOperator{}
 	cfg := impersonating(e.c.RESTConfig, dep.Namespace, dep.Spec.Template.Spec.ServiceAccountName)
 	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return forbiddenRecorder{next: rt, op: op} }
