@@ -113,15 +113,11 @@ func startDFS(t *testing.T, configYAML string, apiPort int, env []string) *dfsPr
 	t.Cleanup(func() { p.stop(t) })
 
 	url := fmt.Sprintf("http://127.0.0.1:%d/health", apiPort)
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.After(60 * time.Second)
+	poll := time.NewTicker(100 * time.Millisecond)
+	defer poll.Stop()
 	last := "no answer yet"
 	for {
-		select {
-		case err := <-p.exited:
-			p.exited <- err
-			t.Fatalf("dfs exited before it was healthy (%v); log:\n%s", err, p.log())
-		default:
-		}
 		if body, err := get(url); err != nil {
 			last = err.Error()
 		} else if strings.Contains(body, `"control_plane_db":"reachable"`) {
@@ -129,10 +125,14 @@ func startDFS(t *testing.T, configYAML string, apiPort int, env []string) *dfsPr
 		} else {
 			last = body
 		}
-		if time.Now().After(deadline) {
+		select {
+		case err := <-p.exited:
+			p.exited <- err
+			t.Fatalf("dfs exited before it was healthy (%v); log:\n%s", err, p.log())
+		case <-deadline:
 			t.Fatalf("dfs not healthy within 60s; last /health: %s; log:\n%s", last, p.log())
+		case <-poll.C:
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
 
