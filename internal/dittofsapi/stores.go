@@ -195,167 +195,138 @@ func configString(cfg any) (string, error) {
 
 // ----- metadata stores -----
 
+// metadataStores is the collection path of metadata stores.
+var metadataStores = storeCollection{kind: "metadata store", path: []string{"store", "metadata"}}
+
 // CreateMetadataStore creates a metadata store. The server opens it at once,
 // so a bad path is a 400; an existing name is a 409.
 func (c *Client) CreateMetadataStore(ctx context.Context, name string, cfg MetadataStoreConfig) (*MetadataStore, error) {
-	if err := requireName("metadata store", name); err != nil {
-		return nil, err
-	}
-	conf, err := configString(cfg)
-	if err != nil {
-		return nil, err
-	}
-	var out MetadataStore
-	_, err = c.send(ctx, request{
-		method: http.MethodPost, path: apiPath("store", "metadata"),
-		body: createStoreBody{Name: name, Type: cfg.MetadataStoreType(), Config: conf}, out: &out,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return writeStore[MetadataStore](ctx, c, metadataStores, http.MethodPost, name, cfg.MetadataStoreType(), cfg)
 }
 
 // GetMetadataStore returns one metadata store by name.
 func (c *Client) GetMetadataStore(ctx context.Context, name string) (*MetadataStore, error) {
-	if err := requireName("metadata store", name); err != nil {
-		return nil, err
-	}
-	var out MetadataStore
-	if _, err := c.send(ctx, request{method: http.MethodGet, path: apiPath("store", "metadata", name), out: &out}); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return getStore[MetadataStore](ctx, c, metadataStores, name)
 }
 
 // ListMetadataStores returns all metadata stores.
 func (c *Client) ListMetadataStores(ctx context.Context) ([]MetadataStore, error) {
-	var out []MetadataStore
-	if _, err := c.send(ctx, request{method: http.MethodGet, path: apiPath("store", "metadata"), out: &out}); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return listStores[MetadataStore](ctx, c, metadataStores)
 }
 
 // UpdateMetadataStore replaces a metadata store's type and configuration.
 // The server only records the change (v0.29 does not reopen a store it has
 // already loaded).
 func (c *Client) UpdateMetadataStore(ctx context.Context, name string, cfg MetadataStoreConfig) (*MetadataStore, error) {
-	if err := requireName("metadata store", name); err != nil {
-		return nil, err
-	}
-	conf, err := configString(cfg)
-	if err != nil {
-		return nil, err
-	}
-	var out MetadataStore
-	_, err = c.send(ctx, request{
-		method: http.MethodPut, path: apiPath("store", "metadata", name),
-		body: updateStoreBody{Type: cfg.MetadataStoreType(), Config: conf}, out: &out,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return writeStore[MetadataStore](ctx, c, metadataStores, http.MethodPut, name, cfg.MetadataStoreType(), cfg)
 }
 
 // DeleteMetadataStore deletes a metadata store; 409 while a share uses it.
 func (c *Client) DeleteMetadataStore(ctx context.Context, name string) error {
-	if err := requireName("metadata store", name); err != nil {
-		return err
-	}
-	_, err := c.send(ctx, request{method: http.MethodDelete, path: apiPath("store", "metadata", name)})
-	return err
+	return deleteStore(ctx, c, metadataStores, name)
 }
 
 // ----- block stores -----
 
+// blockStores is the collection path of one tier of block stores.
+func blockStores(kind BlockStoreKind) storeCollection {
+	return storeCollection{kind: "block store", path: []string{"store", "block", string(kind)}}
+}
+
 // CreateLocalBlockStore creates a local block store. For type fs the server
 // creates the directory at once; a relative path is a 400.
 func (c *Client) CreateLocalBlockStore(ctx context.Context, name string, cfg LocalBlockStoreConfig) (*BlockStore, error) {
-	return c.createBlockStore(ctx, BlockStoreLocal, name, cfg.LocalBlockStoreType(), cfg)
+	return writeStore[BlockStore](ctx, c, blockStores(BlockStoreLocal), http.MethodPost, name, cfg.LocalBlockStoreType(), cfg)
 }
 
 // UpdateLocalBlockStore replaces a local block store's type and configuration.
 func (c *Client) UpdateLocalBlockStore(ctx context.Context, name string, cfg LocalBlockStoreConfig) (*BlockStore, error) {
-	return c.updateBlockStore(ctx, BlockStoreLocal, name, cfg.LocalBlockStoreType(), cfg)
+	return writeStore[BlockStore](ctx, c, blockStores(BlockStoreLocal), http.MethodPut, name, cfg.LocalBlockStoreType(), cfg)
 }
 
 // CreateRemoteBlockStore creates a remote block store.
 func (c *Client) CreateRemoteBlockStore(ctx context.Context, name string, cfg RemoteBlockStoreConfig) (*BlockStore, error) {
-	return c.createBlockStore(ctx, BlockStoreRemote, name, cfg.RemoteBlockStoreType(), cfg)
+	return writeStore[BlockStore](ctx, c, blockStores(BlockStoreRemote), http.MethodPost, name, cfg.RemoteBlockStoreType(), cfg)
 }
 
 // UpdateRemoteBlockStore replaces a remote block store's type and
 // configuration. Secrets sent back as "********" keep their stored value.
 func (c *Client) UpdateRemoteBlockStore(ctx context.Context, name string, cfg RemoteBlockStoreConfig) (*BlockStore, error) {
-	return c.updateBlockStore(ctx, BlockStoreRemote, name, cfg.RemoteBlockStoreType(), cfg)
+	return writeStore[BlockStore](ctx, c, blockStores(BlockStoreRemote), http.MethodPut, name, cfg.RemoteBlockStoreType(), cfg)
 }
 
 // GetBlockStore returns one block store of the given tier by name.
 func (c *Client) GetBlockStore(ctx context.Context, kind BlockStoreKind, name string) (*BlockStore, error) {
-	if err := requireName("block store", name); err != nil {
+	return getStore[BlockStore](ctx, c, blockStores(kind), name)
+}
+
+// ListBlockStores returns all block stores of one tier.
+func (c *Client) ListBlockStores(ctx context.Context, kind BlockStoreKind) ([]BlockStore, error) {
+	return listStores[BlockStore](ctx, c, blockStores(kind))
+}
+
+// DeleteBlockStore deletes a block store; 409 while a share uses it.
+func (c *Client) DeleteBlockStore(ctx context.Context, kind BlockStoreKind, name string) error {
+	return deleteStore(ctx, c, blockStores(kind), name)
+}
+
+// ----- shared by every store kind -----
+
+// storeCollection is where one kind of store lives in the API.
+type storeCollection struct {
+	kind string   // for error messages
+	path []string // path segments below /api/v1
+}
+
+func (s storeCollection) item(name string) string {
+	return apiPath(append(append([]string(nil), s.path...), name)...)
+}
+
+// writeStore creates (POST on the collection, name in the body) or replaces (PUT on the item) a
+// store; the body's config is the JSON string the server expects.
+func writeStore[T any](ctx context.Context, c *Client, coll storeCollection, method, name, typ string, cfg any) (*T, error) {
+	if err := requireName(coll.kind, name); err != nil {
 		return nil, err
 	}
-	var out BlockStore
-	if _, err := c.send(ctx, request{method: http.MethodGet, path: apiPath("store", "block", string(kind), name), out: &out}); err != nil {
+	conf, err := configString(cfg)
+	if err != nil {
+		return nil, err
+	}
+	req := request{method: method, path: coll.item(name), body: updateStoreBody{Type: typ, Config: conf}}
+	if method == http.MethodPost {
+		req.path, req.body = apiPath(coll.path...), createStoreBody{Name: name, Type: typ, Config: conf}
+	}
+	var out T
+	req.out = &out
+	if _, err := c.send(ctx, req); err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
-// ListBlockStores returns all block stores of one tier.
-func (c *Client) ListBlockStores(ctx context.Context, kind BlockStoreKind) ([]BlockStore, error) {
-	var out []BlockStore
-	if _, err := c.send(ctx, request{method: http.MethodGet, path: apiPath("store", "block", string(kind)), out: &out}); err != nil {
+func getStore[T any](ctx context.Context, c *Client, coll storeCollection, name string) (*T, error) {
+	if err := requireName(coll.kind, name); err != nil {
+		return nil, err
+	}
+	var out T
+	if _, err := c.send(ctx, request{method: http.MethodGet, path: coll.item(name), out: &out}); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func listStores[T any](ctx context.Context, c *Client, coll storeCollection) ([]T, error) {
+	var out []T
+	if _, err := c.send(ctx, request{method: http.MethodGet, path: apiPath(coll.path...), out: &out}); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// DeleteBlockStore deletes a block store; 409 while a share uses it.
-func (c *Client) DeleteBlockStore(ctx context.Context, kind BlockStoreKind, name string) error {
-	if err := requireName("block store", name); err != nil {
+func deleteStore(ctx context.Context, c *Client, coll storeCollection, name string) error {
+	if err := requireName(coll.kind, name); err != nil {
 		return err
 	}
-	_, err := c.send(ctx, request{method: http.MethodDelete, path: apiPath("store", "block", string(kind), name)})
+	_, err := c.send(ctx, request{method: http.MethodDelete, path: coll.item(name)})
 	return err
-}
-
-func (c *Client) createBlockStore(ctx context.Context, kind BlockStoreKind, name, typ string, cfg any) (*BlockStore, error) {
-	if err := requireName("block store", name); err != nil {
-		return nil, err
-	}
-	conf, err := configString(cfg)
-	if err != nil {
-		return nil, err
-	}
-	var out BlockStore
-	_, err = c.send(ctx, request{
-		method: http.MethodPost, path: apiPath("store", "block", string(kind)),
-		body: createStoreBody{Name: name, Type: typ, Config: conf}, out: &out,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-func (c *Client) updateBlockStore(ctx context.Context, kind BlockStoreKind, name, typ string, cfg any) (*BlockStore, error) {
-	if err := requireName("block store", name); err != nil {
-		return nil, err
-	}
-	conf, err := configString(cfg)
-	if err != nil {
-		return nil, err
-	}
-	var out BlockStore
-	_, err = c.send(ctx, request{
-		method: http.MethodPut, path: apiPath("store", "block", string(kind), name),
-		body: updateStoreBody{Type: typ, Config: conf}, out: &out,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
 }
