@@ -6,6 +6,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -26,6 +27,13 @@ func (r *DittoFSReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return r.setupWith(mgr, r)
 }
 
+// ClientOptions make the manager's client read Secrets from the API server instead of a cache:
+// a cache of Secrets holds the data of every Secret in the watched namespaces (Helm releases among
+// them), while the operator reads a handful per reconcile. The manager and the tests use it.
+func ClientOptions() client.Options {
+	return client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}}
+}
+
 // setupWith registers rec (r itself, or a wrapper in tests) with r's watches. Objects with an
 // owner reference map back through it. Claims, kept without owner references so the garbage
 // collector cannot take data, map back through their instance label. Secrets map back through an
@@ -44,7 +52,9 @@ func (r *DittoFSReconciler) setupWith(mgr ctrl.Manager, rec reconcile.Reconciler
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ConfigMap{}).
 		Watches(&corev1.PersistentVolumeClaim{}, handler.EnqueueRequestsFromMapFunc(instanceOf)).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.consumersBy(secretIndex)))
+		// Only the Secrets' metadata is cached: enough to map a change to its consumers, and
+		// far smaller than every Secret's data in the cluster (see ClientOptions).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.consumersBy(secretIndex)), builder.OnlyMetadata)
 	if r.Percona != nil {
 		err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.DittoFS{}, perconaIndex, perconaClusterOf)
 		if err != nil {

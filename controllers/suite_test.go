@@ -73,6 +73,7 @@ func startOperator(t testing.TB, namespace string, subPhases ...phases.Step) *op
 		HealthProbeBindAddress: "0",
 		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{namespace: {}}},
 		Controller:             ctrlConfig(),
+		Client:                 ClientOptions(),
 	})
 	if err != nil {
 		t.Fatalf("new manager: %v", err)

@@ -60,6 +60,7 @@ func startOperator(t *testing.T, namespace string) *operator {
 		HealthProbeBindAddress: "0",
 		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{namespace: {}}},
 		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
+		Client:                 controllers.ClientOptions(),
 	})
 	if err != nil {
 		t.Fatalf("new manager: %v", err)

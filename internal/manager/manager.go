@@ -74,6 +74,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		LeaderElectionReleaseOnCancel: true,
 		Controller:                    config.Controller{SkipNameValidation: ptr.To(o.SeveralInProcess)},
 		Cache:                         cache.Options{DefaultNamespaces: namespaces(o.WatchNamespaces)},
+		Client:                        controllers.ClientOptions(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
