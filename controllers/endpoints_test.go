@@ -24,9 +24,7 @@ func TestLoadBalancerFallsBackToNodePort(t *testing.T) {
 	startOperator(t, ns)
 	d := newDittoFS(ns, "lb")
 	d.Spec.Service = v1alpha1.ServiceSpec{Type: "LoadBalancer", LoadBalancerTimeout: &metav1.Duration{Duration: 2 * time.Second}}
-	require.NoError(t, k8s.Create(ctx, d))
-	d = get(t, ns, "lb")
-	bindClaims(t, d)
+	d = createBound(t, d)
 	setPodReady(t, d, true)
 	runPodOnNode(t, d, "192.0.2.10")
 

@@ -55,3 +55,9 @@ func configHashOnPodTemplate(t testing.TB, d *v1alpha1.DittoFS) string {
 	t.Helper()
 	return play.ConfigHash(t, d)
 }
+
+// createBound creates the DittoFS and binds its claims.
+func createBound(t testing.TB, d *v1alpha1.DittoFS) *v1alpha1.DittoFS {
+	t.Helper()
+	return play.CreateBound(t, d)
+}

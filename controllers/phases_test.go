@@ -103,9 +103,7 @@ func TestStorageReasons(t *testing.T) {
 	// Growing a volume on a class without expansion is refused with the way out.
 	fixed := newDittoFS(ns, "fixed")
 	fixed.Spec.Storage.StorageClassName = ptrTo("fixed")
-	require.NoError(t, k8s.Create(ctx, fixed))
-	fixed = get(t, ns, "fixed")
-	bindClaims(t, fixed)
+	fixed = createBound(t, fixed)
 	waitFor(t, ns, "fixed", v1alpha1.PhaseConfigReady, v1alpha1.ConditionServing, "PodNotReady")
 	fixed = get(t, ns, "fixed")
 	fixed.Spec.Storage.Payload.Size = resourceMust("20Gi")
@@ -120,9 +118,7 @@ func TestVolumeExpansion(t *testing.T) {
 	ns := newNamespace(t)
 	startOperator(t, ns)
 	d := newDittoFS(ns, "grow")
-	require.NoError(t, k8s.Create(ctx, d))
-	d = get(t, ns, "grow")
-	bindClaims(t, d)
+	d = createBound(t, d)
 	setPodReady(t, d, true)
 	waitFor(t, ns, "grow", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
 

@@ -38,9 +38,7 @@ func TestPerconaWithoutItsCRDIsReportedAndSQLiteStillServes(t *testing.T) {
 	assert.Contains(t, cond.Message, "restart the DittoFS operator")
 
 	lite := newDittoFS(ns, "lite")
-	require.NoError(t, k8s.Create(ctx, lite))
-	lite = get(t, ns, "lite")
-	bindClaims(t, lite)
+	lite = createBound(t, lite)
 	setPodReady(t, lite, true)
 	waitFor(t, ns, "lite", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
 
@@ -136,9 +134,7 @@ func TestDatabaseTimeoutIsReportedAtTheDeadline(t *testing.T) {
 	d := newDittoFS(ns, "late")
 	d.Spec.Database = v1alpha1.DatabaseSpec{Type: v1alpha1.DatabasePostgres, ReadyTimeout: &metav1.Duration{Duration: 3 * time.Second},
 		Postgres: &v1alpha1.PostgresSpec{SecretRef: &corev1.LocalObjectReference{Name: "late-pg"}}}
-	require.NoError(t, k8s.Create(ctx, d))
-	d = get(t, ns, "late")
-	bindClaims(t, d)
+	d = createBound(t, d)
 	waitFor(t, ns, "late", v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonSecretMissing)
 
 	got := waitFor(t, ns, "late", v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonDatabaseTimeout)

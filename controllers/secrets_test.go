@@ -19,9 +19,7 @@ func TestSecretsAreGeneratedOnce(t *testing.T) {
 	ns := newNamespace(t)
 	op := startOperator(t, ns)
 	d := newDittoFS(ns, "keep")
-	require.NoError(t, k8s.Create(ctx, d))
-	d = get(t, ns, "keep")
-	bindClaims(t, d)
+	d = createBound(t, d)
 	sts := statefulSet(t, d)
 
 	secrets := map[string]*corev1.Secret{}
@@ -59,9 +57,7 @@ func TestLostAdminSecretIsNotRegenerated(t *testing.T) {
 	ns := newNamespace(t)
 	startOperator(t, ns)
 	d := newDittoFS(ns, "lost")
-	require.NoError(t, k8s.Create(ctx, d))
-	d = get(t, ns, "lost")
-	bindClaims(t, d)
+	d = createBound(t, d)
 	setPodReady(t, d, true)
 	waitFor(t, ns, "lost", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
 

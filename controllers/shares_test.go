@@ -139,9 +139,7 @@ func TestSharesEndToEnd(t *testing.T) {
 		{Name: "/media", DefaultPermission: "read", Permissions: []v1alpha1.SharePermission{{Group: "users", Level: "read-write"}, {User: "alice", Level: "read"}}},
 		{Name: "/docs", ReadOnly: true, Quota: &oneGi},
 	}
-	require.NoError(t, k8s.Create(ctx, d))
-	d = get(t, f.ns, "media")
-	bindClaims(t, d)
+	d = createBound(t, d)
 	setPodReady(t, d, true)
 
 	d = waitFor(t, f.ns, "media", v1alpha1.PhaseServing, v1alpha1.ConditionSharesReady, phases.ReasonSharesReady)

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
 )
@@ -16,9 +15,7 @@ func TestConvergedObjectCostsNoWrites(t *testing.T) {
 	ns := newNamespace(t)
 	op := startOperator(t, ns)
 	d := newDittoFS(ns, "steady")
-	require.NoError(t, k8s.Create(ctx, d))
-	d = get(t, ns, "steady")
-	bindClaims(t, d)
+	d = createBound(t, d)
 	setPodReady(t, d, true)
 	waitFor(t, ns, "steady", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
 	// Let the reconcile triggered by the last status patch finish before counting.

@@ -40,9 +40,7 @@ func TestRetainOrphansTheCreatedCluster(t *testing.T) {
 	assert.Empty(t, pg.GetOwnerReferences(), "Retain must drop the owner reference, or the garbage collector takes the database")
 
 	again := onPercona(ns, "keep", "")
-	require.NoError(t, k8s.Create(ctx, again))
-	again = get(t, ns, "keep")
-	bindClaims(t, again)
+	again = createBound(t, again)
 	eventually(t, "the new DittoFS to adopt the kept cluster", func() error {
 		if pg := cluster(t, ns, "keep-pg"); !ownedBy(pg, again) {
 			return fmt.Errorf("owners %v", pg.GetOwnerReferences())
@@ -65,9 +63,7 @@ func TestDeleteDeletesTheCreatedCluster(t *testing.T) {
 	startOperator(t, ns)
 	d := onPercona(ns, "gone", "")
 	d.Spec.Storage.DeletionPolicy = v1alpha1.DeletionPolicyDelete
-	require.NoError(t, k8s.Create(ctx, d))
-	d = get(t, ns, "gone")
-	bindClaims(t, d)
+	d = createBound(t, d)
 	cluster(t, ns, "gone-pg")
 
 	deleteAndWaitGone(t, d)
@@ -88,9 +84,7 @@ func TestReferencedClusterIsNeverTouched(t *testing.T) {
 	startOperator(t, ns)
 	d := onPercona(ns, "user", "shared")
 	d.Spec.Storage.DeletionPolicy = v1alpha1.DeletionPolicyDelete
-	require.NoError(t, k8s.Create(ctx, d))
-	d = get(t, ns, "user")
-	bindClaims(t, d)
+	d = createBound(t, d)
 	waitForDatabase(t, d, phases.ReasonClusterNotFound, "shared")
 
 	shared := newCluster(t, ns, "shared", "app")
@@ -129,9 +123,7 @@ func TestSameNamedClusterIsNotTakenOver(t *testing.T) {
 
 	d := onPercona(ns, "media", "")
 	d.Spec.Storage.DeletionPolicy = v1alpha1.DeletionPolicyDelete
-	require.NoError(t, k8s.Create(ctx, d))
-	d = get(t, ns, "media")
-	bindClaims(t, d)
+	d = createBound(t, d)
 	got := waitFor(t, d, v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonClusterConflict)
 	assert.Contains(t, dbCondition(got).Message, "clusterRef")
 

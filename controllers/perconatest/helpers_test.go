@@ -270,3 +270,9 @@ func unstructuredAppendUser(pg *unstructured.Unstructured, user string) error {
 	users = append(users, map[string]any{"name": user, "databases": []any{user}})
 	return unstructured.SetNestedSlice(pg.Object, users, "spec", "users")
 }
+
+// createBound creates the DittoFS and binds its claims.
+func createBound(t testing.TB, d *v1alpha1.DittoFS) *v1alpha1.DittoFS {
+	t.Helper()
+	return play.CreateBound(t, d)
+}

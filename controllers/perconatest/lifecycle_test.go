@@ -31,9 +31,7 @@ func TestCreatedClusterFromWaitingToServing(t *testing.T) {
 	startOperator(t, ns)
 	d := onPercona(ns, "media", "")
 	d.Spec.Database.Postgres.Percona.StorageSize = resource.MustParse("5Gi")
-	require.NoError(t, k8s.Create(ctx, d))
-	d = get(t, ns, "media")
-	bindClaims(t, d)
+	d = createBound(t, d)
 
 	pg := cluster(t, ns, "media-pg")
 	assert.True(t, ownedBy(pg, d), "the created cluster is owned by its DittoFS: %v", pg.GetOwnerReferences())
@@ -119,9 +117,7 @@ func TestPerconaTimeoutCountsFromTheCluster(t *testing.T) {
 	startOperator(t, ns)
 	d := onPercona(ns, "slow", "")
 	d.Spec.Database.ReadyTimeout = &metav1.Duration{Duration: 2 * time.Second}
-	require.NoError(t, k8s.Create(ctx, d))
-	d = get(t, ns, "slow")
-	bindClaims(t, d)
+	d = createBound(t, d)
 
 	got := waitFor(t, d, v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonDatabaseTimeout)
 	pg := cluster(t, ns, "slow-pg")

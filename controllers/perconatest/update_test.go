@@ -20,9 +20,7 @@ func TestControlledFieldsFollowTheSpecAndOthersSurvive(t *testing.T) {
 	startOperator(t, ns)
 	d := onPercona(ns, "grow", "")
 	d.Spec.Database.Postgres.Percona.StorageSize = resource.MustParse("5Gi")
-	require.NoError(t, k8s.Create(ctx, d))
-	d = get(t, ns, "grow")
-	bindClaims(t, d)
+	d = createBound(t, d)
 	pg := cluster(t, ns, "grow-pg")
 
 	// Someone else (a platform team, with kubectl patch) tunes the cluster.

@@ -115,3 +115,15 @@ func (p Player) ConfigHash(t testing.TB, d *v1alpha1.DittoFS) string {
 	t.Helper()
 	return p.StatefulSet(t, d).Spec.Template.Annotations[specs.ConfigHashAnnotation]
 }
+
+// CreateBound creates a DittoFS, reads it back as the API server stored it (defaults applied)
+// and plays the volume provisioner for its claims.
+func (p Player) CreateBound(t testing.TB, d *v1alpha1.DittoFS) *v1alpha1.DittoFS {
+	t.Helper()
+	if err := p.Client.Create(context.Background(), d); err != nil {
+		t.Fatalf("create DittoFS %s/%s: %v", d.Namespace, d.Name, err)
+	}
+	d = p.Get(t, d.Namespace, d.Name)
+	p.BindClaims(t, d)
+	return d
+}
