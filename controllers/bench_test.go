@@ -22,7 +22,7 @@ func BenchmarkConvergedReconcile(b *testing.B) {
 	d = get(b, ns, "bench")
 	bindClaims(b, d)
 	setPodReady(b, d, true)
-	waitFor(b, ns, "bench", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
+	waitFor(b, ns, "bench", v1alpha1.PhaseServing, v1alpha1.ConditionReady, v1alpha1.ReasonReady)
 	settle(b, op)
 
 	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(d)}

@@ -21,7 +21,7 @@ func TestConfigChangeRollsPod(t *testing.T) {
 	d := newDittoFS(ns, "roll")
 	d = createBound(t, d)
 	setPodReady(t, d, true)
-	waitFor(t, ns, "roll", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
+	waitFor(t, ns, "roll", v1alpha1.PhaseServing, v1alpha1.ConditionReady, v1alpha1.ReasonReady)
 	first := configHashOnPodTemplate(t, d)
 	require.NotEmpty(t, first)
 
@@ -45,7 +45,13 @@ func TestConfigChangeRollsPod(t *testing.T) {
 	cm := &corev1.ConfigMap{}
 	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: specs.ConfigMapName(d)}, cm))
 	assert.Contains(t, cm.Data["config.yaml"], "level: DEBUG")
-	assert.Equal(t, second, get(t, ns, "roll").Status.ConfigHash)
+	// The template is written mid-reconcile, status at its end: wait for the status to catch up.
+	eventually(t, timeout, "status.configHash of the new config", func() error {
+		if got := get(t, ns, "roll").Status.ConfigHash; got != second {
+			return fmt.Errorf("status.configHash %s, the pod template has %s", got, second)
+		}
+		return nil
+	})
 
 	// A changed Secret is consumed by the pod too: rotating the JWT secret rolls it.
 	jwt := &corev1.Secret{}

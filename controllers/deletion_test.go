@@ -35,7 +35,7 @@ func servingDittoFS(t *testing.T, ns, name string, policy v1alpha1.DeletionPolic
 	d = get(t, ns, name)
 	bindClaims(t, d)
 	setPodReady(t, d, true)
-	return waitFor(t, ns, name, v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
+	return waitFor(t, ns, name, v1alpha1.PhaseServing, v1alpha1.ConditionReady, v1alpha1.ReasonReady)
 }
 
 func deleteAndWaitGone(t *testing.T, d *v1alpha1.DittoFS) {
@@ -64,6 +64,7 @@ func TestDeletionKeepsDataByDefault(t *testing.T) {
 	assert.Equal(t, d.UID, sts.OwnerReferences[0].UID)
 
 	deleteAndWaitGone(t, d)
+	collectGarbage(t, d)
 	for _, obj := range dataObjects(d) {
 		require.NoError(t, k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj), "%T %s must survive", obj, obj.GetName())
 		assert.Nil(t, obj.GetDeletionTimestamp(), "%s must not be deleting", obj.GetName())

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
 	"github.com/dittofs/dittofs-operator/internal/specs"
+	"github.com/dittofs/dittofs-operator/internal/testenv"
 )
 
 // TestLoadBalancerFallsBackToNodePort: with no load-balancer controller, the operator waits the
@@ -28,7 +29,7 @@ func TestLoadBalancerFallsBackToNodePort(t *testing.T) {
 	setPodReady(t, d, true)
 	runPodOnNode(t, d, "192.0.2.10")
 
-	d = waitFor(t, ns, "lb", v1alpha1.PhaseServing, v1alpha1.ConditionLoadBalancerReady, "NodePortFallback")
+	d = waitFor(t, ns, "lb", v1alpha1.PhaseServing, v1alpha1.ConditionLoadBalancerReady, v1alpha1.ReasonNodePortFallback)
 	svc := &corev1.Service{}
 	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: specs.DataServiceName(d)}, svc))
 	nodePort := svc.Spec.Ports[0].NodePort
@@ -47,20 +48,15 @@ func TestLoadBalancerFallsBackToNodePort(t *testing.T) {
 	// Play the cloud's load-balancer controller.
 	svc.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "203.0.113.7"}}
 	require.NoError(t, k8s.Status().Update(ctx, svc))
-	d = waitFor(t, ns, "lb", v1alpha1.PhaseServing, v1alpha1.ConditionLoadBalancerReady, "AddressAssigned")
+	d = waitFor(t, ns, "lb", v1alpha1.PhaseServing, v1alpha1.ConditionLoadBalancerReady, v1alpha1.ReasonAddressAssigned)
 	assert.Equal(t, "203.0.113.7:2049", d.Status.Endpoints.NFS)
 	assert.True(t, meta.IsStatusConditionTrue(d.Status.Conditions, v1alpha1.ConditionReady))
 }
 
-// runPodOnNode plays the scheduler and kubelet for the server pod: it exists on a node with an IP.
+// runPodOnNode plays the scheduler and kubelet for the server pod: it is ready on a node with an IP.
 func runPodOnNode(t *testing.T, d *v1alpha1.DittoFS, hostIP string) {
 	t.Helper()
-	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: d.Namespace, Name: specs.PodName(d), Labels: specs.SelectorLabels(d)},
-		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "dittofs", Image: v1alpha1.DefaultImage}}},
-	}
-	require.NoError(t, k8s.Create(ctx, pod))
-	pod.Status.HostIP = hostIP
-	pod.Status.Phase = corev1.PodRunning
-	require.NoError(t, k8s.Status().Update(ctx, pod))
+	st := testenv.PodRunning(true)
+	st.HostIP, st.HostIPs = hostIP, []corev1.HostIP{{IP: hostIP}}
+	play.SetPod(t, d, st)
 }

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
+	"github.com/dittofs/dittofs-operator/internal/specs"
 )
 
 var ctx = context.Background()
@@ -60,4 +61,10 @@ func configHashOnPodTemplate(t testing.TB, d *v1alpha1.DittoFS) string {
 func createBound(t testing.TB, d *v1alpha1.DittoFS) *v1alpha1.DittoFS {
 	t.Helper()
 	return play.CreateBound(t, d)
+}
+
+// userSecretLabels are the labels a user puts on a Secret they provide in the DittoFS's name
+// (their own admin password, say): without them the operator reports a NameConflict.
+func userSecretLabels(name string) map[string]string {
+	return map[string]string{specs.InstanceLabel: name, specs.ManagedByLabel: specs.ManagedBy}
 }

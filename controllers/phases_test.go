@@ -29,7 +29,7 @@ func TestSampleGoesThroughPhases(t *testing.T) {
 	require.NoError(t, k8s.Create(ctx, d))
 
 	// Volumes are created but not bound: Pending, and the condition says what it waits for.
-	d = waitFor(t, ns, "media", v1alpha1.PhasePending, v1alpha1.ConditionStorageReady, "WaitingForVolumes")
+	d = waitFor(t, ns, "media", v1alpha1.PhasePending, v1alpha1.ConditionStorageReady, v1alpha1.ReasonWaitingForVolumes)
 	assert.Contains(t, meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionStorageReady).Message, "media-payload")
 	assert.Equal(t, v1alpha1.ReasonWaitingForPreviousStep,
 		meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionDatabaseReady).Reason)
@@ -37,7 +37,7 @@ func TestSampleGoesThroughPhases(t *testing.T) {
 
 	// Volumes bound; the StatefulSet exists but its pod is not ready.
 	bindClaims(t, d)
-	d = waitFor(t, ns, "media", v1alpha1.PhaseConfigReady, v1alpha1.ConditionServing, "PodNotReady")
+	d = waitFor(t, ns, "media", v1alpha1.PhaseConfigReady, v1alpha1.ConditionServing, v1alpha1.ReasonPodNotReady)
 	assert.True(t, meta.IsStatusConditionTrue(d.Status.Conditions, v1alpha1.ConditionStorageReady))
 	assert.True(t, meta.IsStatusConditionTrue(d.Status.Conditions, v1alpha1.ConditionDatabaseReady))
 	assert.True(t, meta.IsStatusConditionTrue(d.Status.Conditions, v1alpha1.ConditionConfigReady))
@@ -46,7 +46,7 @@ func TestSampleGoesThroughPhases(t *testing.T) {
 
 	// The pod is ready: Serving, with endpoints and a mount command.
 	setPodReady(t, d, true)
-	d = waitFor(t, ns, "media", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
+	d = waitFor(t, ns, "media", v1alpha1.PhaseServing, v1alpha1.ConditionReady, v1alpha1.ReasonReady)
 	require.NotNil(t, d.Status.ServedAt)
 	assert.Equal(t, fmt.Sprintf("media.%s.svc:2049", ns), d.Status.Endpoints.NFS)
 	assert.Equal(t, fmt.Sprintf("media-api.%s.svc:8080", ns), d.Status.Endpoints.API)
@@ -57,12 +57,12 @@ func TestSampleGoesThroughPhases(t *testing.T) {
 
 	// After serving, losing the pod is Degraded, not a step back to ConfigReady.
 	setPodReady(t, d, false)
-	d = waitFor(t, ns, "media", v1alpha1.PhaseDegraded, v1alpha1.ConditionDegraded, "PodNotReady")
+	d = waitFor(t, ns, "media", v1alpha1.PhaseDegraded, v1alpha1.ConditionDegraded, v1alpha1.ReasonPodNotReady)
 	assert.False(t, meta.IsStatusConditionTrue(d.Status.Conditions, v1alpha1.ConditionReady))
 
 	// And it recovers by itself.
 	setPodReady(t, d, true)
-	waitFor(t, ns, "media", v1alpha1.PhaseServing, v1alpha1.ConditionDegraded, "NotDegraded")
+	waitFor(t, ns, "media", v1alpha1.PhaseServing, v1alpha1.ConditionDegraded, v1alpha1.ReasonNotDegraded)
 }
 
 // TestPhaseStopsAtDatabaseReadyWhenConfigIsBroken shows the DatabaseReady phase: a user-made admin
@@ -70,19 +70,19 @@ func TestSampleGoesThroughPhases(t *testing.T) {
 func TestPhaseStopsAtDatabaseReadyWhenConfigIsBroken(t *testing.T) {
 	ns := newNamespace(t)
 	startOperator(t, ns)
-	broken := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "media-admin"}, Data: map[string][]byte{"username": []byte("admin")}}
+	broken := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "media-admin", Labels: userSecretLabels("media")}, Data: map[string][]byte{"username": []byte("admin")}}
 	require.NoError(t, k8s.Create(ctx, broken))
 	d := newDittoFS(ns, "media")
 	require.NoError(t, k8s.Create(ctx, d))
 	bindClaims(t, d)
-	d = waitFor(t, ns, "media", v1alpha1.PhaseDatabaseReady, v1alpha1.ConditionConfigReady, "SecretInvalid")
+	d = waitFor(t, ns, "media", v1alpha1.PhaseDatabaseReady, v1alpha1.ConditionConfigReady, v1alpha1.ReasonSecretInvalid)
 	assert.Contains(t, meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionConfigReady).Message, `no key "password"`)
 	assertNoObject(t, ns, "media", &corev1.Service{}, "media")
 
 	// Fixing the Secret lets it go on; the operator never overwrote it.
 	broken.Data["password"] = []byte("a-password-chosen-by-the-user")
 	require.NoError(t, k8s.Update(ctx, broken))
-	waitFor(t, ns, "media", v1alpha1.PhaseConfigReady, v1alpha1.ConditionServing, "PodNotReady")
+	waitFor(t, ns, "media", v1alpha1.PhaseConfigReady, v1alpha1.ConditionServing, v1alpha1.ReasonPodNotReady)
 	got := &corev1.Secret{}
 	require.NoError(t, k8s.Get(ctx, client.ObjectKeyFromObject(broken), got))
 	assert.Equal(t, "a-password-chosen-by-the-user", string(got.Data["password"]))
@@ -95,7 +95,7 @@ func TestStorageReasons(t *testing.T) {
 	missing := newDittoFS(ns, "missing-class")
 	missing.Spec.Storage.StorageClassName = ptrTo("gold")
 	require.NoError(t, k8s.Create(ctx, missing))
-	d := waitFor(t, ns, "missing-class", v1alpha1.PhasePending, v1alpha1.ConditionStorageReady, "StorageClassNotFound")
+	d := waitFor(t, ns, "missing-class", v1alpha1.PhasePending, v1alpha1.ConditionStorageReady, v1alpha1.ReasonStorageClassNotFound)
 	msg := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionStorageReady).Message
 	assert.Contains(t, msg, `"gold"`)
 	assert.Contains(t, msg, "fixed, standard", "the message lists the classes that exist")
@@ -103,12 +103,12 @@ func TestStorageReasons(t *testing.T) {
 	// Growing a volume on a class without expansion is refused with the way out.
 	fixed := newDittoFS(ns, "fixed")
 	fixed.Spec.Storage.StorageClassName = ptrTo("fixed")
-	fixed = createBound(t, fixed)
-	waitFor(t, ns, "fixed", v1alpha1.PhaseConfigReady, v1alpha1.ConditionServing, "PodNotReady")
+	createBound(t, fixed)
+	waitFor(t, ns, "fixed", v1alpha1.PhaseConfigReady, v1alpha1.ConditionServing, v1alpha1.ReasonPodNotReady)
 	fixed = get(t, ns, "fixed")
 	fixed.Spec.Storage.Payload.Size = resourceMust("20Gi")
 	require.NoError(t, k8s.Update(ctx, fixed))
-	waitFor(t, ns, "fixed", v1alpha1.PhasePending, v1alpha1.ConditionStorageReady, "VolumeExpansionNotSupported")
+	waitFor(t, ns, "fixed", v1alpha1.PhasePending, v1alpha1.ConditionStorageReady, v1alpha1.ReasonVolumeExpansionNotSupported)
 	pvc := &corev1.PersistentVolumeClaim{}
 	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "fixed-payload"}, pvc))
 	assert.Equal(t, "10Gi", pvc.Spec.Resources.Requests.Storage().String(), "the claim is left alone")
@@ -120,7 +120,7 @@ func TestVolumeExpansion(t *testing.T) {
 	d := newDittoFS(ns, "grow")
 	d = createBound(t, d)
 	setPodReady(t, d, true)
-	waitFor(t, ns, "grow", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
+	waitFor(t, ns, "grow", v1alpha1.PhaseServing, v1alpha1.ConditionReady, v1alpha1.ReasonReady)
 
 	d = get(t, ns, "grow")
 	d.Spec.Storage.Payload.Size = resourceMust("50Gi")

@@ -16,7 +16,6 @@ import (
 
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
 	"github.com/dittofs/dittofs-operator/internal/specs"
-	"github.com/dittofs/dittofs-operator/phases"
 )
 
 // This API server has no Percona CRD: the operator must start, serve SQLite and secretRef
@@ -31,7 +30,7 @@ func TestPerconaWithoutItsCRDIsReportedAndSQLiteStillServes(t *testing.T) {
 		Postgres: &v1alpha1.PostgresSpec{Percona: &v1alpha1.PerconaSpec{Create: true}}}
 	require.NoError(t, k8s.Create(ctx, pg))
 	bindClaims(t, get(t, ns, "pg"))
-	d := waitFor(t, ns, "pg", v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonPerconaCRDMissing)
+	d := waitFor(t, ns, "pg", v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonPerconaCRDMissing)
 	cond := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionDatabaseReady)
 	assert.Equal(t, metav1.ConditionFalse, cond.Status)
 	assert.Contains(t, cond.Message, "pgv2.percona.com/v2")
@@ -40,7 +39,7 @@ func TestPerconaWithoutItsCRDIsReportedAndSQLiteStillServes(t *testing.T) {
 	lite := newDittoFS(ns, "lite")
 	lite = createBound(t, lite)
 	setPodReady(t, lite, true)
-	waitFor(t, ns, "lite", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
+	waitFor(t, ns, "lite", v1alpha1.PhaseServing, v1alpha1.ConditionReady, v1alpha1.ReasonReady)
 
 	// The Percona DittoFS still has no server: nothing may start before its database is usable.
 	assertNoStatefulSet(t, d)
@@ -61,7 +60,7 @@ func TestExternalPostgresFromSecret(t *testing.T) {
 	}
 	bindClaims(t, d)
 
-	got := waitFor(t, ns, "ext", v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonSecretMissing)
+	got := waitFor(t, ns, "ext", v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonSecretMissing)
 	assert.Contains(t, dbMessage(got), "ext-pg")
 	assertNoStatefulSet(t, d)
 
@@ -69,14 +68,14 @@ func TestExternalPostgresFromSecret(t *testing.T) {
 		"host": []byte("db.example"), "port": []byte("5432"), "dbname": []byte("dfs"), "user": []byte("ditto"),
 	}}
 	require.NoError(t, k8s.Create(ctx, secret))
-	got = waitFor(t, ns, "ext", v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonSecretMissingKey)
+	got = waitFor(t, ns, "ext", v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonSecretMissingKey)
 	assert.Contains(t, dbMessage(got), `"password"`)
 	assertNoStatefulSet(t, d)
 
 	secret.Data["password"] = []byte("first-password")
 	secret.Data["sslmode"] = []byte("disable")
 	require.NoError(t, k8s.Update(ctx, secret))
-	waitFor(t, ns, "ext", v1alpha1.PhaseConfigReady, v1alpha1.ConditionDatabaseReady, phases.ReasonExternalReady)
+	waitFor(t, ns, "ext", v1alpha1.PhaseConfigReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonExternalReady)
 
 	sts := statefulSet(t, d)
 	env := map[string]corev1.EnvVar{}
@@ -96,7 +95,7 @@ func TestExternalPostgresFromSecret(t *testing.T) {
 	assertPasswordNowhere(t, ns, "first-password")
 
 	setPodReady(t, d, true)
-	waitFor(t, ns, "ext", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
+	waitFor(t, ns, "ext", v1alpha1.PhaseServing, v1alpha1.ConditionReady, v1alpha1.ReasonReady)
 	first := configHashOnPodTemplate(t, d)
 
 	// A key the pod does not read changes nothing; a rotated password rolls the pod.
@@ -121,8 +120,8 @@ func TestExternalPostgresFromSecret(t *testing.T) {
 	require.NoError(t, k8s.Get(ctx, client.ObjectKeyFromObject(secret), secret))
 	delete(secret.Data, "host")
 	require.NoError(t, k8s.Update(ctx, secret))
-	got = waitFor(t, ns, "ext", v1alpha1.PhaseDegraded, v1alpha1.ConditionDatabaseReady, phases.ReasonSecretMissingKey)
-	assert.Equal(t, phases.ReasonSecretMissingKey, meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionDegraded).Reason)
+	got = waitFor(t, ns, "ext", v1alpha1.PhaseDegraded, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonSecretMissingKey)
+	assert.Equal(t, v1alpha1.ReasonSecretMissingKey, meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionDegraded).Reason)
 }
 
 // TestDatabaseTimeoutIsReportedAtTheDeadline: with nothing else happening, the operator wakes at
@@ -135,9 +134,9 @@ func TestDatabaseTimeoutIsReportedAtTheDeadline(t *testing.T) {
 	d.Spec.Database = v1alpha1.DatabaseSpec{Type: v1alpha1.DatabasePostgres, ReadyTimeout: &metav1.Duration{Duration: 3 * time.Second},
 		Postgres: &v1alpha1.PostgresSpec{SecretRef: &corev1.LocalObjectReference{Name: "late-pg"}}}
 	d = createBound(t, d)
-	waitFor(t, ns, "late", v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonSecretMissing)
+	waitFor(t, ns, "late", v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonSecretMissing)
 
-	got := waitFor(t, ns, "late", v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonDatabaseTimeout)
+	got := waitFor(t, ns, "late", v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonDatabaseTimeout)
 	msg := dbMessage(got)
 	assert.Contains(t, msg, "late-pg", "the timeout still says what is missing")
 	assert.Contains(t, msg, d.CreationTimestamp.UTC().Format(time.RFC3339), "counted from the DittoFS's creation")
@@ -152,7 +151,7 @@ func TestDatabaseTimeoutIsReportedAtTheDeadline(t *testing.T) {
 
 	require.NoError(t, k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "late-pg"},
 		Data: map[string][]byte{"host": []byte("h"), "port": []byte("5432"), "dbname": []byte("d"), "user": []byte("u"), "password": []byte("p")}}))
-	waitFor(t, ns, "late", v1alpha1.PhaseConfigReady, v1alpha1.ConditionDatabaseReady, phases.ReasonExternalReady)
+	waitFor(t, ns, "late", v1alpha1.PhaseConfigReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonExternalReady)
 }
 
 func dbMessage(d *v1alpha1.DittoFS) string {

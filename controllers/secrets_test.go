@@ -26,7 +26,7 @@ func TestSecretsAreGeneratedOnce(t *testing.T) {
 	for _, name := range []string{specs.AdminSecretName(d), specs.JWTSecretName(d)} {
 		s := &corev1.Secret{}
 		require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, s))
-		assert.True(t, s.CreationTimestamp.Time.Compare(sts.CreationTimestamp.Time) <= 0, "%s exists before the pod can start", name)
+		assert.True(t, s.CreationTimestamp.Compare(sts.CreationTimestamp.Time) <= 0, "%s exists before the pod can start", name)
 		assert.Empty(t, s.OwnerReferences, "%s follows the deletion policy, not the garbage collector", name)
 		secrets[name] = s
 	}
@@ -41,7 +41,7 @@ func TestSecretsAreGeneratedOnce(t *testing.T) {
 	op2 := startOperator(t, ns)
 	poke(t, op2, ns, "keep", 1)
 	setPodReady(t, d, true)
-	waitFor(t, ns, "keep", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
+	waitFor(t, ns, "keep", v1alpha1.PhaseServing, v1alpha1.ConditionReady, v1alpha1.ReasonReady)
 
 	for name, old := range secrets {
 		now := &corev1.Secret{}
@@ -59,10 +59,10 @@ func TestLostAdminSecretIsNotRegenerated(t *testing.T) {
 	d := newDittoFS(ns, "lost")
 	d = createBound(t, d)
 	setPodReady(t, d, true)
-	waitFor(t, ns, "lost", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
+	waitFor(t, ns, "lost", v1alpha1.PhaseServing, v1alpha1.ConditionReady, v1alpha1.ReasonReady)
 
 	require.NoError(t, k8s.Delete(ctx, &corev1.Secret{ObjectMeta: objectMeta(d, specs.AdminSecretName(d))}))
-	waitFor(t, ns, "lost", v1alpha1.PhaseDegraded, v1alpha1.ConditionConfigReady, "SecretLost")
+	waitFor(t, ns, "lost", v1alpha1.PhaseDegraded, v1alpha1.ConditionConfigReady, v1alpha1.ReasonSecretLost)
 	err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: specs.AdminSecretName(d)}, &corev1.Secret{})
 	assert.True(t, client.IgnoreNotFound(err) == nil && err != nil, "the operator must not make a new admin Secret")
 }

@@ -2,7 +2,7 @@ package controllers
 
 // These tests drive the Shares sub-phase against a REAL dfs server (dfstest) and a real API
 // server (envtest). The test plays the kubelet: the server runs on loopback, and the step is
-// pointed at it through phases.ServerAccess. The only fakes are in TestSharesFailuresTheServer
+// pointed at it through server.Access. The only fakes are in TestSharesFailuresTheServer
 // CannotProduce, for answers a healthy dfs does not give to these requests (409 on create, 503),
 // and they say so.
 
@@ -32,6 +32,8 @@ import (
 	"github.com/dittofs/dittofs-operator/internal/nfsprobe"
 	"github.com/dittofs/dittofs-operator/internal/specs"
 	"github.com/dittofs/dittofs-operator/phases"
+	"github.com/dittofs/dittofs-operator/phases/server"
+	"github.com/dittofs/dittofs-operator/phases/shares"
 )
 
 // shareFixture is one namespace, one real dfs server, and an admin client for checking it.
@@ -43,20 +45,26 @@ type shareFixture struct {
 
 func newShareFixture(t *testing.T) *shareFixture {
 	t.Helper()
-	srv := dfstest.Start(t, dfstest.Options{})
+	return newShareFixtureWith(t, dfstest.Options{})
+}
+
+// newShareFixtureWith starts the server with opts.
+func newShareFixtureWith(t *testing.T, opts dfstest.Options) *shareFixture {
+	t.Helper()
+	srv := dfstest.Start(t, opts)
 	api, err := dittofsapi.New(srv.BaseURL, dittofsapi.WithCredentials(dfstest.AdminUser, srv.AdminPassword))
 	require.NoError(t, err)
 	return &shareFixture{ns: newNamespace(t), srv: srv, api: api}
 }
 
 // access points the step at the loopback server, or at baseURL when given (a fault proxy).
-func (f *shareFixture) access(baseURL string, retry, resync time.Duration) phases.ServerAccess {
+func (f *shareFixture) access(baseURL string, retry, resync time.Duration) server.Access {
 	if baseURL == "" {
 		baseURL = f.srv.BaseURL
 	}
-	loc := phases.ServerLocation{BaseURL: baseURL, DataRoot: f.srv.DataDir, NFSPort: f.srv.NFSPort, SMBPort: f.srv.SMBPort}
-	return phases.ServerAccess{
-		Locate: func(*v1alpha1.DittoFS) phases.ServerLocation { return loc },
+	loc := server.Location{BaseURL: baseURL, DataRoot: f.srv.DataDir, NFSPort: f.srv.NFSPort, SMBPort: f.srv.SMBPort}
+	return server.Access{
+		Locate: func(*v1alpha1.DittoFS) server.Location { return loc },
 		// Backoff stops at twice the first delay, so outages in these tests stay short.
 		RetryAfter: retry, MaxRetryAfter: 2 * retry, ResyncAfter: resync, Timeout: 5 * time.Second,
 	}
@@ -67,7 +75,8 @@ func (f *shareFixture) access(baseURL string, retry, resync time.Duration) phase
 func (f *shareFixture) adminSecret(t *testing.T, name, user, password string) {
 	t.Helper()
 	require.NoError(t, k8s.Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: name + "-admin"},
+		// A Secret the user provides carries the DittoFS's labels, or it is a NameConflict.
+		ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: name + "-admin", Labels: userSecretLabels(name)},
 		Data:       map[string][]byte{specs.AdminUsernameKey: []byte(user), specs.AdminPasswordKey: []byte(password)},
 	}))
 }
@@ -119,8 +128,7 @@ func condition(d *v1alpha1.DittoFS, t string) metav1.Condition {
 // create, drift, remove (disable, then delete), server down and back, and zero writes at rest.
 func TestSharesEndToEnd(t *testing.T) {
 	f := newShareFixture(t)
-	step := phases.NewShares(f.access("", 2*time.Second, time.Second))
-	op := startOperator(t, f.ns, step)
+	op := startOperator(t, f.ns, f.access("", 2*time.Second, time.Second))
 
 	// A share someone made by hand: not the operator's, never touched.
 	_, err := f.api.CreateMetadataStore(ctx, "manual", dittofsapi.MemoryMetadataConfig{})
@@ -142,7 +150,7 @@ func TestSharesEndToEnd(t *testing.T) {
 	d = createBound(t, d)
 	setPodReady(t, d, true)
 
-	d = waitFor(t, f.ns, "media", v1alpha1.PhaseServing, v1alpha1.ConditionSharesReady, phases.ReasonSharesReady)
+	d = waitFor(t, f.ns, "media", v1alpha1.PhaseServing, v1alpha1.ConditionSharesReady, v1alpha1.ReasonSharesReady)
 	assert.Equal(t, "2/2", d.Status.ShareSummary)
 	for _, name := range []string{"/media", "/docs"} {
 		st, ok := shareState(d, name)
@@ -256,6 +264,8 @@ func TestSharesEndToEnd(t *testing.T) {
 			}
 			return nil
 		})
+		ev := waitForEvent(t, f.ns, "media", shares.ReasonShareDeleted, "Share /docs ")
+		assert.Equal(t, corev1.EventTypeWarning, ev.Type, "deleting data is said as a Warning")
 		assert.Equal(t, []string{"/foreign", "/media"}, f.exports(t), "exactly the spec's share, plus the one the operator never owned")
 		foreign, err := f.api.GetShare(ctx, "/foreign")
 		require.NoError(t, err)
@@ -264,12 +274,13 @@ func TestSharesEndToEnd(t *testing.T) {
 
 	t.Run("server down is Degraded with a stable message, and recovers", func(t *testing.T) {
 		require.NoError(t, f.srv.Stop(t))
-		d := waitFor(t, f.ns, "media", v1alpha1.PhaseDegraded, v1alpha1.ConditionSharesReady, phases.ReasonServerUnreachable)
+		d := waitFor(t, f.ns, "media", v1alpha1.PhaseDegraded, v1alpha1.ConditionSharesReady, v1alpha1.ReasonServerUnreachable)
 		msg := condition(d, v1alpha1.ConditionSharesReady).Message
 		assert.Contains(t, msg, "connection refused")
 		assert.Contains(t, condition(d, v1alpha1.ConditionDegraded).Message, "SharesReady")
 		st, _ := shareState(d, "/media")
-		assert.Equal(t, v1alpha1.ShareStatePending, st.State)
+		assert.Equal(t, v1alpha1.ShareStateUnknown, st.State)
+		assert.Equal(t, "?/1", d.Status.ShareSummary)
 		assert.Empty(t, d.Status.Endpoints.Mount, "no share is known to be exported")
 
 		// While it lasts, the retries (every 2s here) rewrite nothing.
@@ -285,7 +296,7 @@ func TestSharesEndToEnd(t *testing.T) {
 		assert.Equal(t, msg, condition(get(t, f.ns, "media"), v1alpha1.ConditionSharesReady).Message)
 
 		require.NoError(t, f.srv.Restart(t))
-		d = waitFor(t, f.ns, "media", v1alpha1.PhaseServing, v1alpha1.ConditionSharesReady, phases.ReasonSharesReady)
+		d = waitFor(t, f.ns, "media", v1alpha1.PhaseServing, v1alpha1.ConditionSharesReady, v1alpha1.ReasonSharesReady)
 		assert.Equal(t, "1/1", d.Status.ShareSummary)
 		assert.Contains(t, d.Status.Endpoints.Mount, ":/media")
 	})
@@ -295,7 +306,7 @@ func TestSharesEndToEnd(t *testing.T) {
 // status patch of the last change and its echo.
 func settleFor(t *testing.T, op *operator, n int) {
 	t.Helper()
-	var lastWrites, since int64 = op.writes.Load(), op.reconciles.Load()
+	lastWrites, since := op.writes.Load(), op.reconciles.Load()
 	eventually(t, timeout, "no writes for a few reconciles", func() error {
 		if w := op.writes.Load(); w != lastWrites {
 			lastWrites, since = w, op.reconciles.Load()
@@ -308,12 +319,24 @@ func settleFor(t *testing.T, op *operator, n int) {
 	})
 }
 
-// runStep calls the step once, as the runner would, on a DittoFS read from envtest.
-func runStep(t *testing.T, step *phases.Shares, d *v1alpha1.DittoFS) phases.Outcome {
+// stepResult is what one pass of a step reported, done or blocked.
+type stepResult struct {
+	Done            bool
+	Reason, Message string
+	RequeueAfter    time.Duration
+}
+
+// runStep calls the step once, as the runner would, on a DittoFS read from envtest. A reconcile
+// error (anything but a *phases.Blocked) fails the test.
+func runStep(t *testing.T, step *shares.Step, d *v1alpha1.DittoFS) stepResult {
 	t.Helper()
 	out, err := step.Reconcile(ctx, &phases.Scope{Client: k8s, Scheme: k8s.Scheme(), Now: time.Now, DittoFS: d})
-	require.NoError(t, err)
-	return out
+	if err == nil {
+		return stepResult{Done: true, Reason: out.Reason, Message: out.Message, RequeueAfter: out.RequeueAfter}
+	}
+	b := phases.AsBlocked(err)
+	require.NotNil(t, b, "reconcile error: %v", err)
+	return stepResult{Reason: b.Reason, Message: b.Message, RequeueAfter: b.RequeueAfter}
 }
 
 func stepDittoFS(t *testing.T, ns, name string, shares ...string) *v1alpha1.DittoFS {
@@ -333,33 +356,33 @@ func TestSharesCredentialAndStoreFailures(t *testing.T) {
 	f := newShareFixture(t)
 
 	t.Run("wrong admin password is 401", func(t *testing.T) {
-		step := phases.NewShares(f.access("", time.Minute, time.Minute))
+		step := shares.New(f.access("", time.Minute, time.Minute))
 		f.adminSecret(t, "wrongpw", "admin", "not-the-password")
 		d := stepDittoFS(t, f.ns, "wrongpw", "/a")
 		out := runStep(t, step, d)
 		assert.False(t, out.Done)
-		assert.Equal(t, phases.ReasonAdminLoginFailed, out.Reason)
+		assert.Equal(t, v1alpha1.ReasonAdminLoginFailed, out.Reason)
 		assert.Contains(t, out.Message, "401")
 		assert.Contains(t, out.Message, "Secret wrongpw-admin")
 		assert.Equal(t, time.Minute, out.RequeueAfter)
-		assert.Equal(t, v1alpha1.ShareStatePending, d.Status.Shares[0].State)
+		assert.Equal(t, v1alpha1.ShareStateUnknown, d.Status.Shares[0].State)
 		assert.NotContains(t, fmt.Sprint(d.Status, out), "not-the-password")
 	})
 
 	t.Run("an operator-role user is 403", func(t *testing.T) {
 		_, err := f.api.CreateUser(ctx, dittofsapi.CreateUserRequest{Username: "ops", Password: "ops-password-1", Role: dittofsapi.RoleOperator})
 		require.NoError(t, err)
-		step := phases.NewShares(f.access("", time.Minute, time.Minute))
+		step := shares.New(f.access("", time.Minute, time.Minute))
 		f.adminSecret(t, "ops", "ops", "ops-password-1")
 		d := stepDittoFS(t, f.ns, "ops", "/a")
 		out := runStep(t, step, d)
-		assert.Equal(t, phases.ReasonAdminForbidden, out.Reason, out.Message)
+		assert.Equal(t, v1alpha1.ReasonAdminForbidden, out.Reason, out.Message)
 		assert.Contains(t, out.Message, "403")
 		assert.Contains(t, out.Message, "role admin")
 	})
 
 	t.Run("an S3 store the server rejects fails the shares", func(t *testing.T) {
-		step := phases.NewShares(f.access("", time.Minute, time.Minute))
+		step := shares.New(f.access("", time.Minute, time.Minute))
 		f.adminSecret(t, "s3", "admin", f.srv.AdminPassword)
 		require.NoError(t, k8s.Create(ctx, &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "s3-creds"},
@@ -372,7 +395,7 @@ func TestSharesCredentialAndStoreFailures(t *testing.T) {
 		require.NoError(t, k8s.Create(ctx, d))
 		d = get(t, f.ns, "s3")
 		out := runStep(t, step, d)
-		assert.Equal(t, phases.ReasonStoreRejected, out.Reason, out.Message)
+		assert.Equal(t, v1alpha1.ReasonStoreRejected, out.Reason, out.Message)
 		assert.Contains(t, out.Message, "S3 block store")
 		require.Len(t, d.Status.Shares, 1)
 		assert.Equal(t, v1alpha1.ShareStateFailed, d.Status.Shares[0].State)
@@ -384,8 +407,28 @@ func TestSharesCredentialAndStoreFailures(t *testing.T) {
 		t.Logf("condition message: %s", out.Message)
 	})
 
+	t.Run("an in-cluster S3 endpoint is accepted with allowPrivateEndpoint", func(t *testing.T) {
+		step := shares.New(f.access("", time.Minute, time.Minute))
+		f.adminSecret(t, "minio", "admin", f.srv.AdminPassword)
+		d := newDittoFS(f.ns, "minio")
+		d.Spec.Shares = []v1alpha1.ShareSpec{{Name: "/in-cluster"}}
+		d.Spec.PayloadStore.S3 = &v1alpha1.S3BlockStoreSpec{Bucket: "b", Endpoint: "http://127.0.0.1:1", AllowPrivateEndpoint: true,
+			CredentialsSecretRef: corev1.LocalObjectReference{Name: "s3-creds"}}
+		require.NoError(t, k8s.Create(ctx, d))
+		d = get(t, f.ns, "minio")
+		out := runStep(t, step, d)
+		// The same loopback endpoint as above: the server no longer refuses it as private.
+		assert.NotContains(t, out.Message, "unsafe endpoint", out.Message)
+		assert.NotContains(t, out.Message, "S3 block store", out.Message)
+		st, err := f.api.GetBlockStore(ctx, dittofsapi.BlockStoreRemote, "operator-remote-s3")
+		require.NoError(t, err)
+		var got dittofsapi.S3RemoteBlockConfig
+		require.NoError(t, st.DecodeConfig(&got))
+		assert.Equal(t, "http://127.0.0.1:1", got.Endpoint)
+	})
+
 	t.Run("an unknown user in a permission fails that share only", func(t *testing.T) {
-		step := phases.NewShares(f.access("", time.Minute, time.Minute))
+		step := shares.New(f.access("", time.Minute, time.Minute))
 		f.adminSecret(t, "perm", "admin", f.srv.AdminPassword)
 		d := newDittoFS(f.ns, "perm")
 		d.Spec.Shares = []v1alpha1.ShareSpec{
@@ -395,7 +438,7 @@ func TestSharesCredentialAndStoreFailures(t *testing.T) {
 		require.NoError(t, k8s.Create(ctx, d))
 		d = get(t, f.ns, "perm")
 		out := runStep(t, step, d)
-		assert.Equal(t, phases.ReasonShareFailed, out.Reason)
+		assert.Equal(t, v1alpha1.ReasonShareFailed, out.Reason)
 		assert.Contains(t, out.Message, "1 of 2 shares failed: /bad: grant user nobody read")
 		good, _ := shareState(d, "/good")
 		bad, _ := shareState(d, "/bad")
@@ -420,6 +463,12 @@ func TestSharesCredentialAndStoreFailures(t *testing.T) {
 // starting or overloaded.
 func faultProxy(t *testing.T, target string, fault func(r *http.Request) int) string {
 	t.Helper()
+	return faultProxyWith(t, target, "injected by the test", fault)
+}
+
+// faultProxyWith is faultProxy answering with the given detail in its problem documents.
+func faultProxyWith(t *testing.T, target, detail string, fault func(r *http.Request) int) string {
+	t.Helper()
 	u, err := url.Parse(target)
 	require.NoError(t, err)
 	proxy := httputil.NewSingleHostReverseProxy(u)
@@ -427,7 +476,7 @@ func faultProxy(t *testing.T, target string, fault func(r *http.Request) int) st
 		if code := fault(r); code != 0 {
 			w.Header().Set("Content-Type", "application/problem+json")
 			w.WriteHeader(code)
-			_, _ = fmt.Fprintf(w, `{"title":%q,"status":%d,"detail":"injected by the test"}`, http.StatusText(code), code)
+			_, _ = fmt.Fprintf(w, `{"title":%q,"status":%d,"detail":%q}`, http.StatusText(code), code, detail)
 			return
 		}
 		proxy.ServeHTTP(w, r)
@@ -446,11 +495,11 @@ func TestSharesFailuresTheServerCannotProduce(t *testing.T) {
 			}
 			return 0
 		})
-		step := phases.NewShares(f.access(base, time.Minute, time.Minute))
+		step := shares.New(f.access(base, time.Minute, time.Minute))
 		f.adminSecret(t, "conflict", "admin", f.srv.AdminPassword)
 		d := stepDittoFS(t, f.ns, "conflict", "/racy", "/calm")
 		out := runStep(t, step, d)
-		assert.Equal(t, phases.ReasonShareFailed, out.Reason)
+		assert.Equal(t, v1alpha1.ReasonShareFailed, out.Reason)
 		racy, _ := shareState(d, "/racy")
 		assert.Equal(t, v1alpha1.ShareStateFailed, racy.State)
 		assert.Contains(t, racy.Message, "409 Conflict")
@@ -460,11 +509,11 @@ func TestSharesFailuresTheServerCannotProduce(t *testing.T) {
 
 	t.Run("503 is unreachable with a stable message and a requeue", func(t *testing.T) {
 		base := faultProxy(t, f.srv.BaseURL, func(r *http.Request) int { return http.StatusServiceUnavailable })
-		step := phases.NewShares(f.access(base, 17*time.Second, time.Minute))
+		step := shares.New(f.access(base, 17*time.Second, time.Minute))
 		f.adminSecret(t, "busy", "admin", f.srv.AdminPassword)
 		d := stepDittoFS(t, f.ns, "busy", "/x")
 		out := runStep(t, step, d)
-		assert.Equal(t, phases.ReasonServerUnreachable, out.Reason)
+		assert.Equal(t, v1alpha1.ReasonServerUnreachable, out.Reason)
 		assert.Contains(t, out.Message, "HTTP 503")
 		assert.Equal(t, 17*time.Second, out.RequeueAfter)
 		statusBefore := d.Status.DeepCopy()
@@ -480,11 +529,11 @@ func TestSharesFailuresTheServerCannotProduce(t *testing.T) {
 		t.Cleanup(func() { close(release); slow.Close() })
 		acc := f.access(slow.URL, time.Minute, time.Minute)
 		acc.Timeout = 200 * time.Millisecond
-		step := phases.NewShares(acc)
+		step := shares.New(acc)
 		f.adminSecret(t, "slow", "admin", f.srv.AdminPassword)
 		d := stepDittoFS(t, f.ns, "slow", "/x")
 		out := runStep(t, step, d)
-		assert.Equal(t, phases.ReasonServerUnreachable, out.Reason)
+		assert.Equal(t, v1alpha1.ReasonServerUnreachable, out.Reason)
 		assert.Contains(t, out.Message, "timed out")
 	})
 }

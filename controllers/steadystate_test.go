@@ -17,7 +17,7 @@ func TestConvergedObjectCostsNoWrites(t *testing.T) {
 	d := newDittoFS(ns, "steady")
 	d = createBound(t, d)
 	setPodReady(t, d, true)
-	waitFor(t, ns, "steady", v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
+	waitFor(t, ns, "steady", v1alpha1.PhaseServing, v1alpha1.ConditionReady, v1alpha1.ReasonReady)
 	// Let the reconcile triggered by the last status patch finish before counting.
 	settle(t, op)
 

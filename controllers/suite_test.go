@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -9,15 +10,11 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/dittofs/dittofs-operator/internal/testenv"
-	"github.com/dittofs/dittofs-operator/phases"
+	"github.com/dittofs/dittofs-operator/phases/server"
 )
 
 // One real kube-apiserver and etcd for the package; each test gets its own namespace and its own
@@ -40,78 +37,79 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// operator is one running instance of the manager with the DittoFS reconciler.
+// operator is one running instance of the operator, built by New as the binary builds it.
 type operator struct {
 	writes     *atomic.Int64 // write requests the operator sent to the API server
-	reconciles atomic.Int64
-	stop       context.CancelFunc
-	done       chan struct{}
+	reconciles atomic.Int64  // reconciles finished, so a test can wait for them instead of sleeping
+	failures   reconcileErrors
+	stop       func() error
 	// reconciler is the instance the manager runs, for benchmarks that call it directly.
 	reconciler *DittoFSReconciler
+	// cache is the manager's cache, for tests of what it holds.
+	cache cache.Cache
 }
 
-// countingReconciler counts completed reconciles, so a test can wait for them instead of sleeping.
-type countingReconciler struct {
-	inner *DittoFSReconciler
-	count *atomic.Int64
+// startOperator runs the operator for one namespace until the test ends or stop is called.
+// Without a server access it runs the main steps only (this API server has no DittoFS server);
+// with one, the sub-phases run too and reach the server it locates.
+func startOperator(t testing.TB, namespace string, access ...server.Access) *operator {
+	t.Helper()
+	return startOperatorWith(t, namespace, func(o *Options) {
+		o.WithoutSubPhases = len(access) == 0
+		if len(access) > 0 {
+			o.ServerAccess = access[0]
+		}
+	})
 }
 
-func (c countingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	defer c.count.Add(1)
-	return c.inner.Reconcile(ctx, req)
-}
-
-// startOperator runs the operator for one namespace until the test ends or stop is called. The
-// sub-phases (such as phases.NewShares pointed at a test server) run inside Serving.
-func startOperator(t testing.TB, namespace string, subPhases ...phases.Step) *operator {
+// startOperatorWith is startOperator with the test's own settings on top of the usual ones.
+func startOperatorWith(t testing.TB, namespace string, configure func(*Options)) *operator {
 	t.Helper()
 	cfg, writes := testenv.CountWrites(restConfig)
-	op := &operator{done: make(chan struct{}), writes: writes}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 testenv.Scheme(),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{namespace: {}}},
-		Controller:             ctrlConfig(),
-		Client:                 ClientOptions(),
-	})
+	op := &operator{writes: writes}
+	o := Options{
+		WatchNamespaces:   []string{namespace},
+		OperatorNamespace: operatorNamespace,
+		SeveralInProcess:  true,
+		AfterReconcile: func(err error) {
+			if err != nil {
+				op.failures.add(err)
+			}
+			op.reconciles.Add(1)
+		},
+	}
+	configure(&o)
+	built, err := New(cfg, o)
 	if err != nil {
-		t.Fatalf("new manager: %v", err)
+		t.Fatalf("new operator: %v", err)
 	}
-	// Wired as cmd/manager wires it; this API server has no Percona CRD.
-	postgres, perconaClusters, err := PostgresSource(mgr)
-	if err != nil {
-		t.Fatalf("postgres source: %v", err)
-	}
-	r := &DittoFSReconciler{
-		Client:   mgr.GetClient(),
-		Scheme:   mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorder("dittofs-operator"),
-		Pipeline: phases.NewPipeline(postgres, subPhases...),
-		Percona:  perconaClusters,
-	}
-	op.reconciler = r
-	if err := r.setupWith(mgr, countingReconciler{inner: r, count: &op.reconciles}); err != nil {
-		t.Fatalf("setup: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	op.stop = func() {
-		cancel()
-		<-op.done
-	}
-	go func() {
-		defer close(op.done)
-		if err := mgr.Start(ctx); err != nil {
-			t.Errorf("manager: %v", err)
+	op.reconciler, op.cache = built.Reconciler, built.GetCache()
+	running := built.Background(context.Background())
+	op.stop = running.Stop
+	t.Cleanup(func() {
+		if err := running.Stop(); err != nil {
+			t.Errorf("operator: %v", err)
 		}
-	}()
-	t.Cleanup(op.stop)
+	})
 	return op
 }
 
-// ctrlConfig lets several operator instances live in one test process.
-func ctrlConfig() config.Controller {
-	return config.Controller{SkipNameValidation: ptr.To(true)}
+// reconcileErrors are the errors reconciles returned, each one a retry with backoff.
+type reconcileErrors struct {
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *reconcileErrors) add(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, err.Error())
+}
+
+func (r *reconcileErrors) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.errs...)
 }
 
 // newNamespace creates a namespace for one test.

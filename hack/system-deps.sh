@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need when they are missing: PostgreSQL (initdb, pg_ctl,
-# psql) for the PostgreSQL end-to-end tests. Quiet and instant when everything is there.
+# psql) for the PostgreSQL end-to-end tests, skopeo to read the image `make image` builds
+# (hack/image's tests), and shellcheck, which actionlint runs on the workflows' scripts. Quiet and
+# instant when everything is there.
 set -euo pipefail
 
 missing=()
@@ -8,6 +10,8 @@ missing=()
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || ! command -v psql >/dev/null; then
   missing+=(postgresql)
 fi
+command -v skopeo >/dev/null || missing+=(skopeo)
+command -v shellcheck >/dev/null || missing+=(shellcheck)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null; then

@@ -6,7 +6,7 @@
 #
 # Usage: hack/tools.sh [print-dir NAME]
 #   no argument      build everything that is missing
-#   print-dir NAME   print the folder of one tool (k8s, kwok, helm, dittofs, controller-gen)
+#   print-dir NAME   print the folder of one tool (k8s, kwok, helm, dittofs, controller-gen, golangci-lint, actionlint, cert-manager)
 set -euo pipefail
 
 ETCD_VERSION=v3.7.3
@@ -16,6 +16,9 @@ KWOK_VERSION=v0.8.0
 HELM_VERSION=v3.22.0
 DITTOFS_VERSION=v0.29.0
 CONTROLLER_TOOLS_VERSION=v0.23.0
+GOLANGCI_LINT_VERSION=v2.15.0
+ACTIONLINT_VERSION=v1.7.12
+CERT_MANAGER_VERSION=v1.21.2
 
 CACHE="${DITTOFS_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dittofs-operator/tools}"
 
@@ -26,6 +29,9 @@ dir_of() {
     helm) echo "$CACHE/helm-$HELM_VERSION" ;;
     dittofs) echo "$CACHE/dittofs-$DITTOFS_VERSION" ;;
     controller-gen) echo "$CACHE/controller-gen-$CONTROLLER_TOOLS_VERSION" ;;
+    golangci-lint) echo "$CACHE/golangci-lint-$GOLANGCI_LINT_VERSION" ;;
+    actionlint) echo "$CACHE/actionlint-$ACTIONLINT_VERSION" ;;
+    cert-manager) echo "$CACHE/cert-manager-$CERT_MANAGER_VERSION" ;;
     *) echo "unknown tool: $1" >&2; return 1 ;;
   esac
 }
@@ -155,10 +161,52 @@ build_controller_gen() {
   finish "$tmp" "$dest"
 }
 
+build_golangci_lint() {
+  local dest tmp mod
+  dest=$(dir_of golangci-lint)
+  [ -x "$dest/golangci-lint" ] && return 0
+  log "building golangci-lint $GOLANGCI_LINT_VERSION (about 2 minutes)"
+  tmp=$(mktemp -d "$CACHE/.out-golangci-lint.XXXXXX")
+  mod=$(scratch_module golangci-lint)
+  # Built in a module of its own, so its dependencies never touch the project's go.mod.
+  (cd "$mod" && quiet go get "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION" \
+    && go build -o "$tmp/" github.com/golangci/golangci-lint/v2/cmd/golangci-lint)
+  rm -rf "$mod"
+  finish "$tmp" "$dest"
+}
+
+# actionlint checks the GitHub Actions workflows (make lint-workflows); it runs shellcheck on
+# their run: scripts when shellcheck is on PATH (hack/system-deps.sh installs it).
+build_actionlint() {
+  local dest tmp
+  dest=$(dir_of actionlint)
+  [ -x "$dest/actionlint" ] && return 0
+  log "building actionlint $ACTIONLINT_VERSION"
+  tmp=$(mktemp -d "$CACHE/.out-actionlint.XXXXXX")
+  GOBIN="$tmp" quiet go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+  finish "$tmp" "$dest"
+}
+
+# cert-manager's own Certificate CRD, for the tests of controlPlane.tls.certManager
+# (controllers/certmanagertest). Its Go module ships the CRDs as plain YAML; nothing is built and
+# the project's go.mod does not depend on it.
+build_cert_manager() {
+  local dest tmp mod dir
+  dest=$(dir_of cert-manager)
+  [ -f "$dest/certificates.yaml" ] && return 0
+  log "fetching the Certificate CRD of cert-manager $CERT_MANAGER_VERSION"
+  tmp=$(mktemp -d "$CACHE/.out-cert-manager.XXXXXX")
+  mod=$(scratch_module cert-manager)
+  dir=$(cd "$mod" && go mod download -json "github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  cp "$dir/deploy/crds/cert-manager.io_certificates.yaml" "$tmp/certificates.yaml"
+  rm -rf "$mod"
+  finish "$tmp" "$dest"
+}
+
 mkdir -p "$CACHE"
 # Leftovers of an interrupted run are never reused.
 rm -rf "$CACHE"/.build-* "$CACHE"/.out-*
-want="${TOOLS:-controller-gen k8s kwok helm dittofs}"
+want="${TOOLS:-controller-gen golangci-lint actionlint k8s kwok helm dittofs cert-manager}"
 for t in $want; do
   "build_${t//-/_}"
 done

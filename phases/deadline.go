@@ -1,8 +1,9 @@
 package phases
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
 )
 
 // defaultDatabaseTimeout applies when the spec leaves database.readyTimeout empty.
@@ -18,10 +19,11 @@ const defaultDatabaseTimeout = 10 * time.Minute
 // pass (a converged object costs no write); a cluster or Secret made anew restarts the clock.
 // The timeout is about a database that never comes: once the server has served, a database that
 // stops being usable degrades the DittoFS at once, with the waiting reason.
-func withDeadline(s *Scope, origin time.Time, out Outcome) Outcome {
+func withDeadline(s *Scope, origin time.Time, err error) error {
 	d := s.DittoFS
-	if out.Done || d.Status.ServedAt != nil {
-		return out
+	blocked := AsBlocked(err)
+	if blocked == nil || d.Status.ServedAt != nil {
+		return err
 	}
 	timeout := defaultDatabaseTimeout
 	if t := d.Spec.Database.ReadyTimeout; t != nil {
@@ -29,9 +31,8 @@ func withDeadline(s *Scope, origin time.Time, out Outcome) Outcome {
 	}
 	deadline := origin.Add(timeout)
 	if wait := deadline.Sub(s.Now()); wait > 0 {
-		out.RequeueAfter = earliest(out.RequeueAfter, wait)
-		return out
+		return RetryBlocked(err, wait)
 	}
-	return Waiting(ReasonDatabaseTimeout, fmt.Sprintf("The database is still not usable %s after %s (database.readyTimeout); still waiting. %s",
-		timeout, origin.UTC().Format(time.RFC3339), out.Message))
+	return Block(v1alpha1.ReasonDatabaseTimeout, "The database is still not usable %s after %s (database.readyTimeout); still waiting. %s",
+		timeout, origin.UTC().Format(time.RFC3339), blocked.Message)
 }

@@ -19,18 +19,11 @@ import (
 // defaultLoadBalancerTimeout applies when the spec leaves the timeout empty.
 const defaultLoadBalancerTimeout = 2 * time.Minute
 
-// reportDataEndpoints fills status.endpoints for NFS and SMB from the data-plane Service and sets
-// LoadBalancerReady. With no load-balancer address after the configured timeout it reports the
-// node port instead. It returns when to look again, since a clock cannot be watched.
-func reportDataEndpoints(ctx context.Context, s *Scope, desired *corev1.Service) (time.Duration, error) {
+// reportDataEndpoints fills status.endpoints for NFS and SMB from the live data-plane Service and
+// sets LoadBalancerReady. With no load-balancer address after the configured timeout it reports
+// the node port instead. It returns when to look again, since a clock cannot be watched.
+func reportDataEndpoints(ctx context.Context, s *Scope, svc *corev1.Service) (time.Duration, error) {
 	d := s.DittoFS
-	svc := &corev1.Service{}
-	if err := s.Client.Get(ctx, client.ObjectKeyFromObject(desired), svc); err != nil {
-		if apierrors.IsNotFound(err) {
-			return 0, nil // just created; the watch brings us back
-		}
-		return 0, fmt.Errorf("get Service %s: %w", desired.Name, err)
-	}
 	host, requeue, err := dataHost(ctx, s, svc)
 	if err != nil {
 		return 0, err
@@ -48,7 +41,7 @@ func reportDataEndpoints(ctx context.Context, s *Scope, desired *corev1.Service)
 		switch p.Name {
 		case specs.NFSPortName:
 			d.Status.Endpoints.NFS = addr
-			d.Status.Endpoints.Mount = mountCommand(d, host, port)
+			d.Status.Endpoints.Mount = MountCommand(d, host, port)
 		case specs.SMBPortName:
 			d.Status.Endpoints.SMB = addr
 		}
@@ -70,7 +63,7 @@ func dataHost(ctx context.Context, s *Scope, svc *corev1.Service) (string, time.
 		return ip, 0, err
 	}
 	if ing := svc.Status.LoadBalancer.Ingress; len(ing) > 0 {
-		SetCondition(d, v1alpha1.ConditionLoadBalancerReady, metav1.ConditionTrue, "AddressAssigned", "The load balancer has an address.")
+		SetCondition(d, v1alpha1.ConditionLoadBalancerReady, metav1.ConditionTrue, v1alpha1.ReasonAddressAssigned, "The load balancer has an address.")
 		if ing[0].IP != "" {
 			return ing[0].IP, 0, nil
 		}
@@ -82,11 +75,11 @@ func dataHost(ctx context.Context, s *Scope, svc *corev1.Service) (string, time.
 	}
 	deadline := svc.CreationTimestamp.Add(timeout)
 	if wait := deadline.Sub(s.Now()); wait > 0 {
-		SetCondition(d, v1alpha1.ConditionLoadBalancerReady, metav1.ConditionFalse, "WaitingForLoadBalancer", fmt.Sprintf(
+		SetCondition(d, v1alpha1.ConditionLoadBalancerReady, metav1.ConditionFalse, v1alpha1.ReasonWaitingForLoadBalancer, fmt.Sprintf(
 			"No load-balancer address yet for Service %s; the node port will be reported from %s.", svc.Name, deadline.UTC().Format(time.RFC3339)))
 		return "", wait, nil
 	}
-	SetCondition(d, v1alpha1.ConditionLoadBalancerReady, metav1.ConditionFalse, "NodePortFallback", fmt.Sprintf(
+	SetCondition(d, v1alpha1.ConditionLoadBalancerReady, metav1.ConditionFalse, v1alpha1.ReasonNodePortFallback, fmt.Sprintf(
 		"No load-balancer address arrived for Service %s within %s; clients can use the node port. Install a load-balancer controller or set spec.service.type.",
 		svc.Name, timeout))
 	ip, err := nodeIP(ctx, s)
@@ -106,13 +99,29 @@ func nodeIP(ctx context.Context, s *Scope) (string, error) {
 	return pod.Status.HostIP, nil
 }
 
-// mountCommand is a ready-to-paste NFSv3 mount of the first share the Shares sub-phase reported
+// MountCommand is a ready-to-paste NFSv3 mount of the first share the Shares sub-phase reported
 // Ready (so it names a real export), "" when there is none. DittoFS serves MOUNT on the NFS port
 // itself, so both ports are the same.
-func mountCommand(d *v1alpha1.DittoFS, host string, port int32) string {
+func MountCommand(d *v1alpha1.DittoFS, host string, port int32) string {
 	share := firstReadyShare(d)
 	if share == "" {
 		return ""
 	}
 	return fmt.Sprintf("mount -t nfs -o nfsvers=3,tcp,port=%d,mountport=%d,nolock %s:%s /mnt%s", port, port, host, share, share)
+}
+
+// firstReadyShare is the first share of the spec reported Ready in status, "" when none is.
+func firstReadyShare(d *v1alpha1.DittoFS) string {
+	ready := map[string]bool{}
+	for _, st := range d.Status.Shares {
+		if st.State == v1alpha1.ShareStateReady {
+			ready[st.Name] = true
+		}
+	}
+	for _, s := range d.Spec.Shares {
+		if ready[s.Name] {
+			return s.Name
+		}
+	}
+	return ""
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/dittofs/dittofs-operator/internal/specs"
 )
 
-// +kubebuilder:rbac:groups=pgv2.percona.com,resources=perconapgclusters,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=pgv2.percona.com,resources=perconapgclusters,verbs=list;watch;create;patch;delete
 
 // PerconaClusters is what the PostgreSQL source needs from the Percona adapter
 // (*percona.Clusters).
@@ -28,14 +28,15 @@ func (p Postgres) fromPercona(ctx context.Context, s *Scope) (Outcome, error) {
 	d := s.DittoFS
 	name := specs.PerconaClusterName(d)
 	if p.Percona == nil {
-		return Waiting(ReasonPerconaCRDMissing, fmt.Sprintf(
+		return Outcome{}, Block(v1alpha1.ReasonPerconaCRDMissing,
 			"PerconaPGCluster %s cannot be used: the PerconaPGCluster CRD (%s) was not installed when this operator started. Install the Percona Operator for PostgreSQL 2.9.0 or later and restart the DittoFS operator, or use database.postgres.secretRef.",
-			name, percona.GVK.GroupVersion())), nil
+			name, percona.GVK.GroupVersion())
 	}
 	var (
 		cluster percona.Cluster
 		err     error
 	)
+	user := specs.PerconaUser(d)
 	if d.Spec.Database.Postgres.Percona.Create {
 		var conflict string
 		cluster, conflict, err = p.Percona.Ensure(ctx, d)
@@ -43,8 +44,9 @@ func (p Postgres) fromPercona(ctx context.Context, s *Scope) (Outcome, error) {
 			return Outcome{}, err
 		}
 		if conflict != "" {
-			return Waiting(ReasonClusterConflict, conflict), nil
+			return Outcome{}, Block(v1alpha1.ReasonClusterConflict, "%s", conflict)
 		}
+		user = cluster.User // a kept cluster may keep the user it had (see percona.userFor)
 	} else {
 		var found bool
 		cluster, found, err = p.Percona.Get(ctx, d.Namespace, name)
@@ -52,42 +54,54 @@ func (p Postgres) fromPercona(ctx context.Context, s *Scope) (Outcome, error) {
 			return Outcome{}, err
 		}
 		if !found {
-			return withDeadline(s, d.CreationTimestamp.Time, Waiting(ReasonClusterNotFound, fmt.Sprintf(
-				"PerconaPGCluster %s (database.postgres.percona.clusterRef) does not exist in namespace %s.", name, d.Namespace))), nil
+			return Outcome{}, withDeadline(s, d.CreationTimestamp.Time, Block(v1alpha1.ReasonClusterNotFound,
+				"PerconaPGCluster %s (database.postgres.percona.clusterRef) does not exist in namespace %s.", name, d.Namespace))
+		}
+		if err := notAnotherDittoFSs(d, cluster); err != nil {
+			return Outcome{}, err
 		}
 	}
 
 	origin := later(d.CreationTimestamp.Time, cluster.Created)
-	user := specs.PerconaUser(d)
 	secret, problem := cluster.UserSecret(user)
 	if problem != "" {
-		return Waiting(ReasonUserNotDeclared, problem), nil
+		return Outcome{}, Block(v1alpha1.ReasonUserNotDeclared, "%s", problem)
 	}
 	if !cluster.Usable() {
-		return withDeadline(s, origin, clusterNotUsable(d, cluster)), nil
+		return Outcome{}, withDeadline(s, origin, clusterNotUsable(d, cluster))
 	}
-	out, _, err := connect(ctx, s, secret, "written by the Percona operator for user "+user)
-	if err != nil {
+	_, err = connect(ctx, s, secret, "written by the Percona operator for user "+user)
+	if err = withDeadline(s, origin, err); err != nil {
 		return Outcome{}, err
 	}
-	if out.Done {
-		out = Done(ReasonPerconaReady, fmt.Sprintf("PerconaPGCluster %s is ready; the server connects to its primary as user %s with Secret %s.",
-			name, user, secret))
+	return Done(v1alpha1.ReasonPerconaReady, fmt.Sprintf("PerconaPGCluster %s is ready; the server connects to its primary as user %s with Secret %s.",
+		name, user, secret)), nil
+}
+
+// notAnotherDittoFSs refuses a referenced cluster that the operator created for another DittoFS:
+// that cluster holds the other server's control plane, with its user and database, and goes
+// when that DittoFS goes with deletionPolicy Delete. A cluster made for a DittoFS of this name
+// (kept by Retain, then referenced) is this DittoFS's own.
+func notAnotherDittoFSs(d *v1alpha1.DittoFS, c percona.Cluster) error {
+	if c.CreatedFor == "" || c.CreatedFor == d.Name {
+		return nil
 	}
-	return withDeadline(s, origin, out), nil
+	return Block(v1alpha1.ReasonDatabaseInUse,
+		"PerconaPGCluster %s (database.postgres.percona.clusterRef) was created by DittoFS %s for its own control plane; two servers must not share one, and that DittoFS's deletionPolicy decides the cluster's fate. Give this DittoFS its own database: percona.create, a PerconaPGCluster you manage, or secretRef.",
+		c.Name, c.CreatedFor)
 }
 
 // clusterNotUsable says what the Percona operator has reported so far.
-func clusterNotUsable(d *v1alpha1.DittoFS, c percona.Cluster) Outcome {
+func clusterNotUsable(d *v1alpha1.DittoFS, c percona.Cluster) error {
 	switch c.State {
 	case "":
-		return Waiting(ReasonClusterInitializing, fmt.Sprintf(
+		return Block(v1alpha1.ReasonClusterInitializing,
 			"PerconaPGCluster %s has no status yet: no Percona operator has taken it up. Check that the Percona Operator for PostgreSQL (2.9.0 or later) runs and watches namespace %s, and its log for this cluster.",
-			c.Name, d.Namespace))
+			c.Name, d.Namespace)
 	case percona.StateInitializing, percona.StateReady:
-		return Waiting(ReasonClusterInitializing, fmt.Sprintf("PerconaPGCluster %s is %s, %d of %d PostgreSQL instances ready; waiting for state ready with at least one instance.",
-			c.Name, c.State, c.Ready, c.Size))
+		return Block(v1alpha1.ReasonClusterInitializing, "PerconaPGCluster %s is %s, %d of %d PostgreSQL instances ready; waiting for state ready with at least one instance.",
+			c.Name, c.State, c.Ready, c.Size)
 	}
-	return Waiting(ReasonClusterNotReady, fmt.Sprintf("PerconaPGCluster %s is %s (%d of %d PostgreSQL instances ready); it serves again once its state is ready.",
-		c.Name, c.State, c.Ready, c.Size))
+	return Block(v1alpha1.ReasonClusterNotReady, "PerconaPGCluster %s is %s (%d of %d PostgreSQL instances ready); it serves again once its state is ready.",
+		c.Name, c.State, c.Ready, c.Size)
 }

@@ -8,17 +8,21 @@ const (
 	ConditionServing           = "Serving"
 	ConditionLoadBalancerReady = "LoadBalancerReady"
 	ConditionSharesReady       = "SharesReady"
+	ConditionBackupsReady      = "BackupsReady"
 	ConditionDegraded          = "Degraded"
 	ConditionReady             = "Ready"
 )
 
-// Condition reasons shared across steps.
+// The conditions kstatus reads (Helm --wait, Flux, Argo CD, cli-utils): Reconciling is True while
+// the operator still works toward the spec, Stalled is True when it cannot progress without the
+// user (Stalls decides which reasons those are). At most one of them is True.
 const (
-	// ReasonWaitingForPreviousStep marks a step that has not run because an earlier one is not done.
-	ReasonWaitingForPreviousStep = "WaitingForPreviousStep"
-	// ReasonReconcileError marks a step that failed to talk to the API server.
-	ReasonReconcileError = "ReconcileError"
+	ConditionReconciling = "Reconciling"
+	ConditionStalled     = "Stalled"
 )
+
+// ConditionPaused is True while spec.paused is set; it is absent otherwise.
+const ConditionPaused = "Paused"
 
 // Finalizer lets the operator apply the deletion policy before the DittoFS disappears.
 const Finalizer = "dittofs.io/finalizer"

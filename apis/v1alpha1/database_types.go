@@ -20,8 +20,10 @@ const (
 // DatabaseSpec is the server's control-plane database.
 // +kubebuilder:validation:XValidation:rule="(has(self.type) && self.type == 'postgres') == has(self.postgres)",message="database.postgres is required when database.type is postgres, and must be absent otherwise"
 type DatabaseSpec struct {
-	// Type of the database.
+	// Type of the database. It is fixed once set: the server's users, groups, permissions and
+	// snapshot records live in it, and another type would start an empty control plane.
 	// +kubebuilder:default=sqlite
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="database.type cannot change: the server's users, groups, permissions and snapshot records live in the current database and a new one starts empty; create a new DittoFS on the other database and move the data (see docs/data-safety.md)"
 	// +optional
 	Type DatabaseType `json:"type,omitempty"`
 
@@ -35,6 +37,7 @@ type DatabaseSpec struct {
 	// cluster or Secret, and applies until the server first serves; after that an unusable
 	// database degrades the DittoFS at once.
 	// +kubebuilder:default="10m"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(0|([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+)$')",message="database.readyTimeout must be a non-negative duration such as 10m or 1h30m"
 	// +optional
 	ReadyTimeout *metav1.Duration `json:"readyTimeout,omitempty"`
 }
@@ -48,6 +51,7 @@ type PostgresSpec struct {
 
 	// SecretRef names a Secret in the same namespace for any PostgreSQL server, with the keys
 	// host, port, dbname, user and password, and optionally sslmode.
+	// +kubebuilder:validation:XValidation:rule="has(self.name) && size(self.name) <= 253 && self.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="database.postgres.secretRef.name must name a Secret in this namespace (lowercase letters, digits, '-' and '.', for example pg-connection)"
 	// +optional
 	SecretRef *corev1.LocalObjectReference `json:"secretRef,omitempty"`
 
@@ -71,13 +75,16 @@ type PerconaSpec struct {
 
 	// ClusterRef names an existing PerconaPGCluster in the same namespace. It is never changed or
 	// deleted by this operator.
+	// +kubebuilder:validation:XValidation:rule="has(self.name) && size(self.name) <= 253 && self.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="database.postgres.percona.clusterRef.name must name a PerconaPGCluster in this namespace (lowercase letters, digits, '-' and '.')"
 	// +optional
 	ClusterRef *corev1.LocalObjectReference `json:"clusterRef,omitempty"`
 
 	// User is the PostgreSQL user (and database) DittoFS connects as; Percona allows lowercase
-	// letters, digits and '-'. With clusterRef, the cluster must declare it in spec.users
+	// letters, digits and '-'. Unset, it is dittofs-<name>: one per DittoFS, so two DittoFS on one
+	// cluster never share a control plane. (It was dittofs for every DittoFS before; objects
+	// created then keep user dittofs in their spec, and a created cluster kept from then keeps its
+	// dittofs user and database.) With clusterRef, the cluster must declare it in spec.users
 	// (without a custom secretName).
-	// +kubebuilder:default=dittofs
 	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
 	// +kubebuilder:validation:MaxLength=63
 	// +optional
@@ -99,6 +106,8 @@ type PerconaSpec struct {
 
 	// StorageClassName of a created cluster's volumes; unset means the cluster default. It is
 	// fixed once set.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="database.postgres.percona.storageClassName must name a StorageClass; remove the field to use the cluster's default class"
 	// +optional
 	StorageClassName *string `json:"storageClassName,omitempty"`
 

@@ -12,7 +12,17 @@ const DefaultImage = "marmos91c/dittofs:v0.29.0"
 
 // DittoFSSpec is everything a user declares about one DittoFS server.
 // +kubebuilder:validation:XValidation:rule="!has(self.metadataStore) || !has(self.metadataStore.type) || self.metadataStore.type != 'postgres' || (has(self.database) && has(self.database.type) && self.database.type == 'postgres')",message="metadataStore.type postgres keeps metadata in the control-plane PostgreSQL database: set database.type to postgres too"
+// +kubebuilder:validation:XValidation:rule="!has(self.adapters) || !has(self.adapters.smb) || !has(self.adapters.smb.enabled) || !self.adapters.smb.enabled || !has(self.shares) || self.shares.all(s, s.name == s.name.lowerAscii())",message="with SMB enabled every share name must be lowercase (/media, not /Media): SMB clients reach shares by their lowercased name"
+// +kubebuilder:validation:XValidation:rule="!has(self.payloadStore) || !has(self.payloadStore.local) || !has(self.payloadStore.local.type) || self.payloadStore.local.type != 'memory' || !has(self.shares) || self.shares.all(s, !has(s.snapshots) && !has(s.restore))",message="snapshots and restores need the fs local block store: with payloadStore.local.type memory the server cannot snapshot a share, so remove shares[].snapshots and shares[].restore or use type fs"
 type DittoFSSpec struct {
+	// Paused stops every change to this DittoFS, for maintenance: while it is true the operator
+	// writes nothing but status (the Paused condition), creates, updates and deletes no object
+	// and makes no call to the server, and changes to the spec wait until it is false again.
+	// Deleting the DittoFS still applies spec.storage.deletionPolicy.
+	// +kubebuilder:default=false
+	// +optional
+	Paused bool `json:"paused,omitempty"`
+
 	// Image is the DittoFS server image. It must carry a pinned tag or digest; 'latest' is refused
 	// because an image that changes under the same name makes rollouts unpredictable. Empty means
 	// the operator's default image (its --default-dittofs-image, marmos91c/dittofs:v0.29.0 unless
@@ -28,6 +38,8 @@ type DittoFSSpec struct {
 	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
 
 	// ImagePullSecrets for a private registry.
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="self.all(s, has(s.name) && size(s.name) > 0)",message="every entry of imagePullSecrets must name a Secret: remove the entries with an empty name"
 	// +optional
 	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
 
@@ -79,10 +91,21 @@ type DittoFSSpec struct {
 	// +optional
 	Logging LoggingSpec `json:"logging,omitzero"`
 
-	// Shares are the exports the server offers over NFS and SMB.
+	// ControlPlane is the server's REST API, through which the operator configures it.
+	// +optional
+	ControlPlane ControlPlaneSpec `json:"controlPlane,omitzero"`
+
+	// Network says who may reach the server pod (a NetworkPolicy, on by default).
+	// +kubebuilder:default={}
+	// +optional
+	Network NetworkSpec `json:"network,omitzero"`
+
+	// Shares are the exports the server offers over NFS and SMB. Two names may not differ only in
+	// letter case: SMB clients reach shares by their lowercased name.
 	// +listType=map
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:XValidation:rule="self.map(a, a.name.lowerAscii()).all(n, self.exists_one(b, b.name.lowerAscii() == n))",message="two shares differ only in letter case (such as /Media and /media): SMB clients reach shares by their lowercased name, so rename or remove one"
 	// +optional
 	Shares []ShareSpec `json:"shares,omitempty"`
 
@@ -106,7 +129,9 @@ const (
 
 // StorageSpec holds the server's three volumes.
 type StorageSpec struct {
-	// StorageClassName of the volumes; empty means the cluster's default class.
+	// StorageClassName of the volumes; unset means the cluster's default class.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="storage.storageClassName must name a StorageClass; remove the field to use the cluster's default class"
 	// +optional
 	StorageClassName *string `json:"storageClassName,omitempty"`
 
@@ -144,6 +169,7 @@ type VolumeSpec struct {
 
 // AdaptersSpec holds the file protocols.
 // +kubebuilder:validation:XValidation:rule="(!has(self.nfs) || !has(self.nfs.enabled) || self.nfs.enabled) || (has(self.smb) && has(self.smb.enabled) && self.smb.enabled)",message="enable at least one adapter (adapters.nfs.enabled or adapters.smb.enabled): a server with neither serves nothing"
+// +kubebuilder:validation:XValidation:rule="!(has(self.smb) && has(self.smb.enabled) && self.smb.enabled) || (has(self.nfs) && has(self.nfs.enabled) && !self.nfs.enabled) || ((has(self.nfs) && has(self.nfs.port) ? self.nfs.port : 2049) != (has(self.smb.port) ? self.smb.port : 445))",message="adapters.nfs.port and adapters.smb.port must differ when both adapters are enabled: both are ports of the one data-plane Service; change one of them"
 type AdaptersSpec struct {
 	// NFS (v3 and v4) adapter, on by default.
 	// +kubebuilder:default={}
@@ -193,11 +219,22 @@ type SMBAdapterSpec struct {
 type ServiceType string
 
 // ServiceSpec is how clients reach the server.
+// +kubebuilder:validation:XValidation:rule="!has(self.loadBalancerSourceRanges) || size(self.loadBalancerSourceRanges) == 0 || (has(self.type) && self.type == 'LoadBalancer')",message="service.loadBalancerSourceRanges applies to type LoadBalancer only: set service.type: LoadBalancer or remove the ranges"
 type ServiceSpec struct {
-	// Type of the data-plane Service.
-	// +kubebuilder:default=LoadBalancer
+	// Type of the data-plane Service. ClusterIP (the default) keeps the file ports inside the
+	// cluster; LoadBalancer can make them reachable from the internet on the big clouds: pair it
+	// with loadBalancerSourceRanges.
+	// +kubebuilder:default=ClusterIP
 	// +optional
 	Type ServiceType `json:"type,omitempty"`
+
+	// LoadBalancerSourceRanges are the client CIDRs a LoadBalancer Service accepts, such as
+	// 10.20.0.0/16; empty means whatever the cloud's load balancer allows (often everyone).
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=43
+	// +kubebuilder:validation:XValidation:rule="self.all(c, isCIDR(c))",message="every entry of service.loadBalancerSourceRanges must be a CIDR such as 10.20.0.0/16 or 2001:db8::/32"
+	// +optional
+	LoadBalancerSourceRanges []string `json:"loadBalancerSourceRanges,omitempty"`
 
 	// Annotations on the data-plane Service (load-balancer settings).
 	// +optional
@@ -206,6 +243,7 @@ type ServiceSpec struct {
 	// LoadBalancerTimeout is how long to wait for a load-balancer address before reporting the node
 	// port as the endpoint (condition LoadBalancerReady=False, reason NodePortFallback).
 	// +kubebuilder:default="2m"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(0|([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+)$')",message="service.loadBalancerTimeout must be a non-negative duration such as 2m or 90s"
 	// +optional
 	LoadBalancerTimeout *metav1.Duration `json:"loadBalancerTimeout,omitempty"`
 }
@@ -218,6 +256,9 @@ type SchedulingSpec struct {
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 	// +optional
 	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+	// PriorityClassName of the server pod; it must name a PriorityClass.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="scheduling.priorityClassName must name a PriorityClass (lowercase letters, digits, '-' and '.'); remove the field for the default priority"
 	// +optional
 	PriorityClassName string `json:"priorityClassName,omitempty"`
 }
@@ -228,9 +269,12 @@ type MetricsSpec struct {
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
 
+	// Port of the metrics endpoint in the pod and on the API Service. It cannot be a port the
+	// server already listens on in the pod: 8080 (REST API), 12049 (NFS) or 1445 (SMB).
 	// +kubebuilder:default=9090
 	// +kubebuilder:validation:Minimum=1024
 	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:validation:XValidation:rule="!(self in [8080, 12049, 1445])",message="metrics.port cannot be 8080 (REST API), 12049 (NFS) or 1445 (SMB): the server already listens there inside the pod; use another port such as 9090"
 	// +optional
 	Port int32 `json:"port,omitempty"`
 }

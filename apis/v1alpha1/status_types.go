@@ -7,6 +7,7 @@ import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 // +kubebuilder:validation:Enum=Pending;StorageReady;DatabaseReady;ConfigReady;Serving;Degraded
 type Phase string
 
+// The phases, in the order a new DittoFS meets them; Degraded once it has served.
 const (
 	PhasePending       Phase = "Pending"
 	PhaseStorageReady  Phase = "StorageReady"
@@ -56,6 +57,19 @@ type DittoFSStatus struct {
 	// ShareSummary is "ready/total", shown by kubectl get.
 	// +optional
 	ShareSummary string `json:"shareSummary,omitempty"`
+
+	// Backups reports the snapshots and restore of each share that declares any, as last
+	// observed on the server.
+	// +listType=map
+	// +listMapKey=share
+	// +kubebuilder:validation:MaxItems=256
+	// +optional
+	Backups []ShareBackupStatus `json:"backups,omitempty"`
+
+	// LastBackupAt is the newest of the shares' last successful snapshots, shown by
+	// kubectl get -o wide.
+	// +optional
+	LastBackupAt *metav1.Time `json:"lastBackupAt,omitempty"`
 }
 
 // Endpoints where clients reach the server.
@@ -75,15 +89,22 @@ type Endpoints struct {
 }
 
 // ShareState is the state of one share on the server.
-// +kubebuilder:validation:Enum=Pending;Ready;Failed;Disabled
+// +kubebuilder:validation:Enum=Pending;Ready;Failed;Disabled;Unknown;Restoring
 type ShareState string
 
+// Share states: Pending (not looked at yet, or unknown), Ready (exported), Failed (with the
+// server's message), Disabled (see below).
 const (
 	ShareStatePending ShareState = "Pending"
 	ShareStateReady   ShareState = "Ready"
 	ShareStateFailed  ShareState = "Failed"
 	// ShareStateDisabled is a share removed from the spec and kept on the server, not exported.
 	ShareStateDisabled ShareState = "Disabled"
+	// ShareStateUnknown is a share the operator could not look at on the last pass (the server
+	// is not running or does not answer, the admin Secret is missing); the message says why.
+	ShareStateUnknown ShareState = "Unknown"
+	// ShareStateRestoring is a share taken offline by its restore request (see status.backups).
+	ShareStateRestoring ShareState = "Restoring"
 )
 
 // ShareStatus is the state of one share on the server.

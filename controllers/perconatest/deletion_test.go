@@ -10,7 +10,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
-	"github.com/dittofs/dittofs-operator/phases"
 )
 
 func deleteAndWaitGone(t *testing.T, d *v1alpha1.DittoFS) {
@@ -25,32 +24,32 @@ func deleteAndWaitGone(t *testing.T, d *v1alpha1.DittoFS) {
 	})
 }
 
-// TestRetainOrphansTheCreatedCluster: with deletionPolicy Retain (the default) the created
+// TestRetainKeepsTheCreatedCluster: with deletionPolicy Retain (the default) the created
 // cluster outlives its DittoFS with no owner reference, so the garbage collector leaves it and
 // its data; a new DittoFS of the same name adopts it and uses it again.
-func TestRetainOrphansTheCreatedCluster(t *testing.T) {
+func TestRetainKeepsTheCreatedCluster(t *testing.T) {
 	ns := newNamespace(t)
 	startOperator(t, ns)
 	d := servingOnCreatedCluster(t, ns, "keep")
-	require.True(t, ownedBy(cluster(t, ns, "keep-pg"), d))
+	require.Empty(t, managedBy(cluster(t, ns, "keep-pg"), d))
 
 	deleteAndWaitGone(t, d)
 	pg := cluster(t, ns, "keep-pg")
 	assert.Nil(t, pg.GetDeletionTimestamp())
-	assert.Empty(t, pg.GetOwnerReferences(), "Retain must drop the owner reference, or the garbage collector takes the database")
+	assert.Empty(t, pg.GetOwnerReferences(), "an owner reference lets the garbage collector take the database")
 
 	again := onPercona(ns, "keep", "")
 	again = createBound(t, again)
 	eventually(t, "the new DittoFS to adopt the kept cluster", func() error {
-		if pg := cluster(t, ns, "keep-pg"); !ownedBy(pg, again) {
-			return fmt.Errorf("owners %v", pg.GetOwnerReferences())
+		if why := managedBy(cluster(t, ns, "keep-pg"), again); why != "" {
+			return fmt.Errorf("not adopted: %s", why)
 		}
 		return nil
 	})
 	// (The old StatefulSet is still there: envtest runs no garbage collector. So the phase may
 	// already be Serving; the database condition is what this test is about.)
 	eventually(t, "the adopted cluster to be used", func() error {
-		if c := dbCondition(get(t, ns, "keep")); c.Reason != phases.ReasonPerconaReady {
+		if c := dbCondition(get(t, ns, "keep")); c.Reason != v1alpha1.ReasonPerconaReady {
 			return fmt.Errorf("DatabaseReady %s: %s", c.Reason, c.Message)
 		}
 		return nil
@@ -85,20 +84,20 @@ func TestReferencedClusterIsNeverTouched(t *testing.T) {
 	d := onPercona(ns, "user", "shared")
 	d.Spec.Storage.DeletionPolicy = v1alpha1.DeletionPolicyDelete
 	d = createBound(t, d)
-	waitForDatabase(t, d, phases.ReasonClusterNotFound, "shared")
+	waitForDatabase(t, d, v1alpha1.ReasonClusterNotFound, "shared")
 
 	shared := newCluster(t, ns, "shared", "app")
 	require.NoError(t, k8s.Create(ctx, shared))
-	waitForDatabase(t, d, phases.ReasonUserNotDeclared, `does not declare user "dittofs"`)
+	waitForDatabase(t, d, v1alpha1.ReasonUserNotDeclared, `does not declare user "dittofs-user"`)
 
 	pg := cluster(t, ns, "shared")
-	require.NoError(t, unstructuredAppendUser(pg, "dittofs"))
+	require.NoError(t, unstructuredAppendUser(pg, "dittofs-user"))
 	require.NoError(t, k8s.Update(ctx, pg))
-	waitForDatabase(t, d, phases.ReasonClusterInitializing, "no status yet")
+	waitForDatabase(t, d, v1alpha1.ReasonClusterInitializing, "no status yet")
 	setClusterStatus(t, ns, "shared", "ready", 1, 1)
-	require.NoError(t, k8s.Create(ctx, userSecret(ns, "shared", "dittofs", "pw")))
-	waitFor(t, d, v1alpha1.PhaseConfigReady, v1alpha1.ConditionDatabaseReady, phases.ReasonPerconaReady)
-	assertEnvWiredTo(t, d, "shared-pguser-dittofs")
+	require.NoError(t, k8s.Create(ctx, userSecret(ns, "shared", "dittofs-user", "pw")))
+	waitFor(t, d, v1alpha1.PhaseConfigReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonPerconaReady)
+	assertEnvWiredTo(t, d, "shared-pguser-dittofs-user")
 
 	settle(t)
 	before := cluster(t, ns, "shared")
@@ -124,7 +123,7 @@ func TestSameNamedClusterIsNotTakenOver(t *testing.T) {
 	d := onPercona(ns, "media", "")
 	d.Spec.Storage.DeletionPolicy = v1alpha1.DeletionPolicyDelete
 	d = createBound(t, d)
-	got := waitFor(t, d, v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonClusterConflict)
+	got := waitFor(t, d, v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonClusterConflict)
 	assert.Contains(t, dbCondition(got).Message, "clusterRef")
 
 	deleteAndWaitGone(t, d)

@@ -133,7 +133,7 @@ kind: PerconaPGCluster
 metadata: {name: %s, namespace: %s}
 spec:
   crVersion: 2.9.0
-  image: docker.io/percona/percona-distribution-postgresql:17.9-1
+  image: percona/percona-distribution-postgresql:17.9-1
   postgresVersion: 17
   instances:
   - name: instance1
@@ -141,7 +141,7 @@ spec:
     dataVolumeClaimSpec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
   backups:
     enabled: false
-    pgbackrest: {image: docker.io/percona/percona-pgbackrest:2.58.0-1}
+    pgbackrest: {image: percona/percona-pgbackrest:2.58.0-1}
 `, name, ns)
 	u := &unstructured.Unstructured{}
 	require.NoError(t, yaml.Unmarshal([]byte(doc), &u.Object))
@@ -215,10 +215,18 @@ func instanceSet(t *testing.T, pg *unstructured.Unstructured, name string) *unst
 	return nil
 }
 
-// ownedBy reports whether obj has a controller reference to the DittoFS.
-func ownedBy(obj metav1.Object, d *v1alpha1.DittoFS) bool {
-	ref := metav1.GetControllerOf(obj)
-	return ref != nil && ref.UID == d.UID && ref.Kind == "DittoFS"
+// managedBy says why obj is not a created cluster managed by the DittoFS the way the garbage
+// collector can never act on (labels and the manager's UID, no owner reference), or "".
+func managedBy(obj metav1.Object, d *v1alpha1.DittoFS) string {
+	switch {
+	case len(obj.GetOwnerReferences()) > 0:
+		return fmt.Sprintf("owner references %v", obj.GetOwnerReferences())
+	case !specs.LabelledFor(d, obj.GetLabels()):
+		return fmt.Sprintf("labels %v", obj.GetLabels())
+	case obj.GetAnnotations()[specs.ManagerUIDAnnotation] != string(d.UID):
+		return fmt.Sprintf("%s %q, want %q", specs.ManagerUIDAnnotation, obj.GetAnnotations()[specs.ManagerUIDAnnotation], d.UID)
+	}
+	return ""
 }
 
 // settle waits until the operator has gone a second without finishing a reconcile.

@@ -19,7 +19,6 @@ import (
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
 	"github.com/dittofs/dittofs-operator/internal/specs"
 	"github.com/dittofs/dittofs-operator/internal/testenv"
-	"github.com/dittofs/dittofs-operator/phases"
 )
 
 // TestCreatedClusterFromWaitingToServing: the operator creates a PerconaPGCluster that Percona's
@@ -34,7 +33,7 @@ func TestCreatedClusterFromWaitingToServing(t *testing.T) {
 	d = createBound(t, d)
 
 	pg := cluster(t, ns, "media-pg")
-	assert.True(t, ownedBy(pg, d), "the created cluster is owned by its DittoFS: %v", pg.GetOwnerReferences())
+	assert.Empty(t, managedBy(pg, d), "the created cluster is this DittoFS's by labels and UID, without an owner reference")
 	assert.Equal(t, "dittofs-operator", pg.GetLabels()[specs.ManagedByLabel])
 	assert.Equal(t, "2.9.0", str(pg, "spec", "crVersion"), "crVersion is explicit")
 	assert.Equal(t, "16", str(pg, "spec", "postgresVersion"))
@@ -51,41 +50,42 @@ func TestCreatedClusterFromWaitingToServing(t *testing.T) {
 	assert.Equal(t, "5Gi", str(set, "dataVolumeClaimSpec", "resources", "requests", "storage"))
 	users, _, _ := unstructured.NestedSlice(pg.Object, "spec", "users")
 	require.Len(t, users, 1, "exactly one user for DittoFS")
-	assert.Equal(t, map[string]any{"name": "dittofs", "databases": []any{"dittofs"}, "password": map[string]any{"type": "AlphaNumeric"}}, users[0])
+	assert.Equal(t, map[string]any{"name": "dittofs-media", "databases": []any{"dittofs-media"}, "password": map[string]any{"type": "AlphaNumeric"}}, users[0],
+		"one user and database per DittoFS")
 
-	got := waitFor(t, d, v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonClusterInitializing)
+	got := waitFor(t, d, v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonClusterInitializing)
 	assert.Contains(t, dbCondition(got).Message, "no status yet")
 
 	setClusterStatus(t, ns, "media-pg", "initializing", 1, 0)
-	waitForDatabase(t, d, phases.ReasonClusterInitializing, "is initializing, 0 of 1")
+	waitForDatabase(t, d, v1alpha1.ReasonClusterInitializing, "is initializing, 0 of 1")
 
 	// Ready with no instance is not usable.
 	setClusterStatus(t, ns, "media-pg", "ready", 0, 0)
-	waitForDatabase(t, d, phases.ReasonClusterInitializing, "is ready, 0 of 0")
+	waitForDatabase(t, d, v1alpha1.ReasonClusterInitializing, "is ready, 0 of 0")
 
 	setClusterStatus(t, ns, "media-pg", "ready", 1, 1)
-	got = waitFor(t, d, v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonSecretMissing)
-	assert.Contains(t, dbCondition(got).Message, "media-pg-pguser-dittofs")
+	got = waitFor(t, d, v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonSecretMissing)
+	assert.Contains(t, dbCondition(got).Message, "media-pg-pguser-dittofs-media")
 
-	secret := userSecret(ns, "media-pg", "dittofs", "Pass1word", "password")
+	secret := userSecret(ns, "media-pg", "dittofs-media", "Pass1word", "password")
 	require.NoError(t, k8s.Create(ctx, secret))
-	got = waitFor(t, d, v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonSecretMissingKey)
+	got = waitFor(t, d, v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonSecretMissingKey)
 	assert.Contains(t, dbCondition(got).Message, `"password"`)
 	assertNoServer(t, d)
 
 	secret.Data["password"] = []byte("Pass1word")
 	require.NoError(t, k8s.Update(ctx, secret))
-	got = waitFor(t, d, v1alpha1.PhaseConfigReady, v1alpha1.ConditionDatabaseReady, phases.ReasonPerconaReady)
+	got = waitFor(t, d, v1alpha1.PhaseConfigReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonPerconaReady)
 	assert.Equal(t, metav1.ConditionTrue, dbCondition(got).Status)
 
-	assertEnvWiredTo(t, d, "media-pg-pguser-dittofs")
+	assertEnvWiredTo(t, d, "media-pg-pguser-dittofs-media")
 	cm := &corev1.ConfigMap{}
 	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: specs.ConfigMapName(d)}, cm))
 	assert.Contains(t, cm.Data[specs.ConfigFileName], "sslmode: require", "Percona accepts TLS only")
 	assert.NotContains(t, cm.Data[specs.ConfigFileName], "Pass1word")
 
 	setPodReady(t, d)
-	waitFor(t, d, v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
+	waitFor(t, d, v1alpha1.PhaseServing, v1alpha1.ConditionReady, v1alpha1.ReasonReady)
 	first := configHash(t, d)
 
 	// The Percona operator rewrites keys the pod does not read: no roll.
@@ -96,7 +96,7 @@ func TestCreatedClusterFromWaitingToServing(t *testing.T) {
 	assert.Equal(t, first, configHash(t, d), "a key the pod does not read must not roll it")
 
 	// A rotated password rolls the pod.
-	rotated := userSecret(ns, "media-pg", "dittofs", "Pass2word")
+	rotated := userSecret(ns, "media-pg", "dittofs-media", "Pass2word")
 	require.NoError(t, k8s.Get(ctx, client.ObjectKeyFromObject(secret), secret))
 	secret.Data = rotated.Data
 	require.NoError(t, k8s.Update(ctx, secret))
@@ -106,7 +106,14 @@ func TestCreatedClusterFromWaitingToServing(t *testing.T) {
 		}
 		return nil
 	})
-	assert.Equal(t, configHash(t, d), get(t, ns, "media").Status.ConfigHash)
+	// The template is written mid-reconcile, status at its end: wait for the status to catch up.
+	eventually(t, "status.configHash of the rotated password", func() error {
+		want, got := configHash(t, d), get(t, ns, "media").Status.ConfigHash
+		if got != want {
+			return fmt.Errorf("status.configHash %s, the pod template has %s", got, want)
+		}
+		return nil
+	})
 }
 
 // TestPerconaTimeoutCountsFromTheCluster: a cluster the Percona operator never takes up is
@@ -119,15 +126,15 @@ func TestPerconaTimeoutCountsFromTheCluster(t *testing.T) {
 	d.Spec.Database.ReadyTimeout = &metav1.Duration{Duration: 2 * time.Second}
 	d = createBound(t, d)
 
-	got := waitFor(t, d, v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, phases.ReasonDatabaseTimeout)
+	got := waitFor(t, d, v1alpha1.PhaseStorageReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonDatabaseTimeout)
 	pg := cluster(t, ns, "slow-pg")
 	msg := dbCondition(got).Message
 	assert.Contains(t, msg, pg.GetCreationTimestamp().UTC().Format(time.RFC3339))
 	assert.Contains(t, msg, "no status yet", "the timeout still says what is missing")
 
 	setClusterStatus(t, ns, "slow-pg", "ready", 1, 1)
-	require.NoError(t, k8s.Create(ctx, userSecret(ns, "slow-pg", "dittofs", "pw")))
-	waitFor(t, d, v1alpha1.PhaseConfigReady, v1alpha1.ConditionDatabaseReady, phases.ReasonPerconaReady)
+	require.NoError(t, k8s.Create(ctx, userSecret(ns, "slow-pg", "dittofs-slow", "pw")))
+	waitFor(t, d, v1alpha1.PhaseConfigReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonPerconaReady)
 }
 
 // TestConvergedPerconaDittoFSCostsNoWrites: once serving, reconciles caused by the DittoFS, the
@@ -170,10 +177,10 @@ func servingOnCreatedCluster(t *testing.T, ns, name string) *v1alpha1.DittoFS {
 	bindClaims(t, d)
 	cluster(t, ns, name+"-pg")
 	setClusterStatus(t, ns, name+"-pg", "ready", 1, 1)
-	require.NoError(t, k8s.Create(ctx, userSecret(ns, name+"-pg", "dittofs", "pw-"+name)))
-	waitFor(t, d, v1alpha1.PhaseConfigReady, v1alpha1.ConditionDatabaseReady, phases.ReasonPerconaReady)
+	require.NoError(t, k8s.Create(ctx, userSecret(ns, name+"-pg", "dittofs-"+name, "pw-"+name)))
+	waitFor(t, d, v1alpha1.PhaseConfigReady, v1alpha1.ConditionDatabaseReady, v1alpha1.ReasonPerconaReady)
 	setPodReady(t, d)
-	return waitFor(t, d, v1alpha1.PhaseServing, v1alpha1.ConditionReady, "Ready")
+	return waitFor(t, d, v1alpha1.PhaseServing, v1alpha1.ConditionReady, v1alpha1.ReasonReady)
 }
 
 // assertEnvWiredTo: the pod reads its connection from the Secret, by reference only.

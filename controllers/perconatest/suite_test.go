@@ -12,17 +12,11 @@ import (
 	"testing"
 
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/dittofs/dittofs-operator/controllers"
 	"github.com/dittofs/dittofs-operator/internal/testenv"
-	"github.com/dittofs/dittofs-operator/phases"
 )
 
 var (
@@ -44,57 +38,32 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// operator is one running manager, wired as cmd/manager wires it.
+// operator is one running operator, built by controllers.New as the binary builds it.
 type operator struct {
 	writes *atomic.Int64 // requests that change something on the API server
 }
 
-// startOperator runs the operator for one namespace until the test ends.
+// startOperator runs the operator (main steps only: there is no DittoFS server here) for one
+// namespace until the test ends.
 func startOperator(t *testing.T, namespace string) *operator {
 	t.Helper()
 	cfg, writes := testenv.CountWrites(restConfig)
-	op := &operator{writes: writes}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 testenv.Scheme(),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{namespace: {}}},
-		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
-		Client:                 controllers.ClientOptions(),
+	built, err := controllers.New(cfg, controllers.Options{
+		WatchNamespaces: []string{namespace}, SeveralInProcess: true, WithoutSubPhases: true,
 	})
 	if err != nil {
-		t.Fatalf("new manager: %v", err)
+		t.Fatalf("new operator: %v", err)
 	}
-	postgres, perconaClusters, err := controllers.PostgresSource(mgr)
-	if err != nil {
-		t.Fatalf("postgres source: %v", err)
-	}
-	if perconaClusters == nil {
+	if built.Reconciler.Percona == nil {
 		t.Fatal("the operator did not find the Percona CRD this API server has")
 	}
-	r := &controllers.DittoFSReconciler{
-		Client:   mgr.GetClient(),
-		Scheme:   mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorder("dittofs-operator"),
-		Pipeline: phases.NewPipeline(postgres),
-		Percona:  perconaClusters,
-	}
-	if err := r.SetupWithManager(mgr); err != nil {
-		t.Fatalf("setup: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := mgr.Start(ctx); err != nil {
-			t.Errorf("manager: %v", err)
-		}
-	}()
+	running := built.Background(context.Background())
 	t.Cleanup(func() {
-		cancel()
-		<-done
+		if err := running.Stop(); err != nil {
+			t.Errorf("operator: %v", err)
+		}
 	})
-	return op
+	return &operator{writes: writes}
 }
 
 // reconciles is how many reconciles of DittoFS objects have finished in this process, read from

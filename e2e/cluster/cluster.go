@@ -1,6 +1,7 @@
 // Package cluster runs a simulated Kubernetes cluster on this machine for end-to-end tests and
 // demos: a real etcd, kube-apiserver, kube-controller-manager and kube-scheduler, plus kwok, which
-// plays the kubelets of one fake node (pods go Running and Ready, volumes get bound). Only the
+// plays the kubelets of one fake node (it renews the node's Lease, so the node stays Ready for as
+// long as the cluster runs; pods go Running and Ready, volumes get bound). Only the
 // container runtime is simulated. Binaries come from hack/tools.sh; ports are picked free so
 // several clusters can run side by side.
 package cluster
@@ -29,6 +30,11 @@ type Options struct {
 	NodeName string
 	// StartTimeout bounds each wait during Start (control plane up, node Ready). Default 60s.
 	StartTimeout time.Duration
+	// MaxPods is how many pods the fake node takes. Default 500.
+	MaxPods int
+	// Audit makes the API server write an audit event (metadata only) for every request that
+	// completes, as JSON lines to Cluster.AuditLog: benchmarks count requests by who sent them.
+	Audit bool
 }
 
 // Cluster is a running simulated cluster. Create it with Start and end it with Stop.
@@ -51,6 +57,12 @@ type Cluster struct {
 	// AllowVolumeExpansion is what the StorageClass says (true): resizing a claim is accepted.
 	// Nothing resizes the fake volume, so status.capacity keeps its first size.
 	AllowVolumeExpansion bool
+	// AuditLog is the API server's audit log, "" without Options.Audit.
+	AuditLog string
+	// NodeMonitorGracePeriod is how long the node lifecycle controller lets the node's Lease go
+	// unrenewed before it marks the node NotReady, and with it every pod on the node not Ready.
+	// kwok renews the Lease well within it; a test that must outlive it waits this long.
+	NodeMonitorGracePeriod time.Duration
 
 	env         *envtest.Environment
 	children    []*child
@@ -58,10 +70,11 @@ type Cluster struct {
 	logs        map[string]string
 	ownsWorkDir bool
 	stopped     bool
+	maxPods     int
 }
 
-// Start brings the cluster up and returns once the fake node is Ready and the default
-// StorageClass exists. If a needed binary is missing the error wraps ErrToolsMissing. If Start
+// Start brings the cluster up and returns once the fake node is Ready, kwok has renewed its
+// Lease, and the default StorageClass exists. If a needed binary is missing the error wraps ErrToolsMissing. If Start
 // fails half way, it stops whatever it had started and keeps the logs. ctx bounds the waits after
 // the control plane is up; envtest's own start is bounded by Options.StartTimeout.
 func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
@@ -76,10 +89,11 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		opts.StartTimeout = 60 * time.Second
 	}
 	c = &Cluster{
-		KubectlPath:  filepath.Join(dirs["k8s"], "kubectl"),
-		NodeName:     opts.NodeName,
-		StorageClass: StorageClassName,
-		logs:         map[string]string{},
+		KubectlPath:            filepath.Join(dirs["k8s"], "kubectl"),
+		NodeName:               opts.NodeName,
+		StorageClass:           StorageClassName,
+		NodeMonitorGracePeriod: nodeMonitorGracePeriod,
+		logs:                   map[string]string{},
 	}
 	if c.WorkDir = opts.WorkDir; c.WorkDir == "" {
 		if c.WorkDir, err = os.MkdirTemp("", "dittofs-e2e-cluster-"); err != nil {
@@ -107,6 +121,13 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		}
 	}()
 
+	if opts.MaxPods == 0 {
+		opts.MaxPods = 500
+	}
+	c.maxPods = opts.MaxPods
+	if opts.Audit {
+		c.AuditLog = filepath.Join(c.WorkDir, "audit.log")
+	}
 	if err := c.startControlPlane(dirs["k8s"], opts.StartTimeout); err != nil {
 		return c, err
 	}
@@ -155,6 +176,11 @@ func (c *Cluster) startControlPlane(k8sDir string, timeout time.Duration) error 
 	api.Configure().
 		Set("service-cluster-ip-range", "10.96.0.0/16").
 		Set("endpoint-reconciler-type", "none")
+	if c.AuditLog != "" {
+		if err := c.configureAudit(api); err != nil {
+			return err
+		}
+	}
 	c.env = &envtest.Environment{
 		BinaryAssetsDirectory:    k8sDir,
 		ControlPlane:             envtest.ControlPlane{Etcd: etcd, APIServer: api, KubectlPath: c.KubectlPath},
@@ -183,6 +209,22 @@ func (c *Cluster) startControlPlane(k8sDir string, timeout time.Duration) error 
 	return err
 }
 
+// How the fake node proves it is alive. The node lifecycle controller (in kube-controller-manager)
+// marks a node NotReady, taints it unreachable and sets every pod on it Ready=False once neither
+// its Lease in kube-node-lease nor its status heartbeat has been renewed for the grace period;
+// nothing sets those pods Ready again. kwok renews the Lease every quarter of its duration, but
+// only when given --node-lease-duration-seconds: without it there is no Lease, and the stages
+// hack/tools.sh installs (node-heartbeat-with-lease) refresh the status only every 10 to 20
+// minutes, so the node went NotReady 50s (the default grace) after start. The real kubelet's
+// ratio is a 40s lease renewed every 10s against a 50s grace; here it is shorter, a 10s lease
+// renewed every 2.5s against 20s (seven renewals may be late on a busy machine), so that a test
+// can outlive the grace period quickly (TestCluster does) and a lost heartbeat shows up fast.
+const (
+	nodeLeaseDurationSeconds = 10
+	nodeMonitorGracePeriod   = 20 * time.Second
+	nodeMonitorPeriod        = 2 * time.Second // how often the controller checks; default 5s
+)
+
 // startComponents runs kube-controller-manager, kube-scheduler and kwok against the API server.
 func (c *Cluster) startComponents(dirs map[string]string) error {
 	kc := c.Kubeconfig
@@ -201,6 +243,8 @@ func (c *Cluster) startComponents(dirs map[string]string) error {
 		// envtest's own service-account signer, so the token and root-CA publishers work.
 		"--service-account-private-key-file="+filepath.Join(c.env.ControlPlane.APIServer.CertDir, "sa-signer.key"),
 		"--root-ca-file="+caPath,
+		"--node-monitor-grace-period="+nodeMonitorGracePeriod.String(),
+		"--node-monitor-period="+nodeMonitorPeriod.String(),
 	)
 	stages, err := writeKwokStages(filepath.Join(dirs["kwok"], "stages.yaml"), filepath.Join(c.WorkDir, "kwok-stages.yaml"))
 	if err != nil {
@@ -212,6 +256,7 @@ func (c *Cluster) startComponents(dirs map[string]string) error {
 		// Fake addresses that nothing routes to: never dial a pod or node IP from a test.
 		// The node IP sits outside the service range so no ClusterIP can equal it.
 		"--cidr=10.244.0.0/16", "--node-ip=10.95.0.2",
+		fmt.Sprintf("--node-lease-duration-seconds=%d", nodeLeaseDurationSeconds),
 		// No --server-address (nor --node-port): kwok then serves nothing. Its metrics server
 		// also races its stage controllers in v0.8.0 (fatal "concurrent map writes" at start).
 	}

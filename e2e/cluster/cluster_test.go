@@ -56,6 +56,10 @@ func TestCluster(t *testing.T) {
 		require.Equal(t, "Ready", fields[1], "%s", out)
 	})
 
+	t.Run("node, its lease and a Ready pod stay fresh past the node grace period", func(t *testing.T) {
+		testNodeStaysReady(t, c)
+	})
+
 	t.Run("claim by name binds and its pod gets Ready", func(t *testing.T) {
 		testClaimAndStatefulSet(t, c)
 	})
@@ -66,6 +70,11 @@ func TestCluster(t *testing.T) {
 
 	t.Run("a second cluster runs beside the first", func(t *testing.T) {
 		testSecondCluster(t, c)
+	})
+
+	// Last: it takes the API server away, which the other subtests do not expect.
+	t.Run("the API server stops and starts again with its data and clients", func(t *testing.T) {
+		testAPIServerRestart(t, c)
 	})
 }
 

@@ -145,7 +145,7 @@ func (c *Cluster) waitCRDServed(ctx context.Context, dyn dynamic.Interface, name
 	}
 	deadline, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	seen := "nothing yet"
+	var seen string
 	for {
 		crd, err := dyn.Resource(crdResource).Get(deadline, name, metav1.GetOptions{})
 		switch {

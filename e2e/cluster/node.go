@@ -14,13 +14,14 @@ import (
 // nodeAnnotation marks the nodes kwok manages (--manage-nodes-with-annotation-selector).
 const nodeAnnotation = "kwok.x-k8s.io/node"
 
-// createNode registers the fake node and waits until kwok reports it Ready. It has no taint, so
-// ordinary pods (the operator's) land on it without tolerations.
+// createNode registers the fake node and waits until kwok reports it Ready and holds its Lease
+// (without the Lease the node would go NotReady after the grace period; see nodeMonitorGracePeriod).
+// It has no taint, so ordinary pods (the operator's) land on it without tolerations.
 func (c *Cluster) createNode(ctx context.Context) error {
 	capacity := corev1.ResourceList{
 		corev1.ResourceCPU:              resource.MustParse("64"),
 		corev1.ResourceMemory:           resource.MustParse("256Gi"),
-		corev1.ResourcePods:             resource.MustParse("500"),
+		corev1.ResourcePods:             *resource.NewQuantity(int64(c.maxPods), resource.DecimalSI),
 		corev1.ResourceEphemeralStorage: resource.MustParse("1Ti"),
 	}
 	node := &corev1.Node{
@@ -50,10 +51,12 @@ func (c *Cluster) createNode(ctx context.Context) error {
 		n, err := c.Clientset.CoreV1().Nodes().Get(ctx, c.NodeName, metav1.GetOptions{})
 		if err != nil {
 			seen = err.Error()
-		} else if ready, why := nodeReady(n); ready {
-			return nil
-		} else {
+		} else if ready, why := nodeReady(n); !ready {
 			seen = why
+		} else if renewed, why := c.leaseRenewed(ctx); !renewed {
+			seen = why
+		} else {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
@@ -61,6 +64,19 @@ func (c *Cluster) createNode(ctx context.Context) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// leaseRenewed reports whether the node's Lease in kube-node-lease has been renewed, and
+// otherwise what is missing.
+func (c *Cluster) leaseRenewed(ctx context.Context) (bool, string) {
+	l, err := c.Clientset.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, c.NodeName, metav1.GetOptions{})
+	if err != nil {
+		return false, "lease: " + err.Error()
+	}
+	if l.Spec.RenewTime == nil {
+		return false, "lease never renewed"
+	}
+	return true, ""
 }
 
 // nodeReady reports whether n is Ready and schedulable, and otherwise what is missing.

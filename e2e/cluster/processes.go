@@ -17,6 +17,8 @@ import (
 type child struct {
 	name    string
 	logPath string
+	path    string
+	args    []string
 	cmd     *exec.Cmd
 	log     *os.File
 	done    chan struct{} // closed when the process has exited
@@ -27,7 +29,12 @@ type child struct {
 // startChild starts path with args. Pdeathsig makes the kernel kill the child if the test process
 // dies without calling Stop (a panic or a go test timeout), so no component outlives its test.
 func startChild(name, path string, args []string, logPath string) (*child, error) {
-	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	return runChild(name, path, args, logPath, os.O_TRUNC)
+}
+
+// runChild is startChild with the log opened with mode (O_TRUNC, or O_APPEND for a restart).
+func runChild(name, path string, args []string, logPath string, mode int) (*child, error) {
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|mode, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +46,7 @@ func startChild(name, path string, args []string, logPath string) (*child, error
 		_ = f.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	c := &child{name: name, logPath: logPath, cmd: cmd, log: f, done: make(chan struct{})}
+	c := &child{name: name, logPath: logPath, path: path, args: args, cmd: cmd, log: f, done: make(chan struct{})}
 	go func() {
 		err := cmd.Wait()
 		c.mu.Lock()

@@ -11,12 +11,13 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/dittofs/dittofs-operator/controllers"
 	"github.com/dittofs/dittofs-operator/e2e/cluster"
 	"github.com/dittofs/dittofs-operator/e2e/kubelet"
-	"github.com/dittofs/dittofs-operator/internal/manager"
 	"github.com/dittofs/dittofs-operator/internal/nfsprobe"
+	"github.com/dittofs/dittofs-operator/internal/scheme"
 	"github.com/dittofs/dittofs-operator/internal/toolchain"
-	"github.com/dittofs/dittofs-operator/phases"
+	"github.com/dittofs/dittofs-operator/phases/server"
 )
 
 const (
@@ -48,7 +49,7 @@ func run(ctx context.Context, exitWhenServing bool, timeout time.Duration) error
 	}
 
 	// The server pods are played by the real dfs binary, started from what the operator writes.
-	k8s, err := client.New(c.RESTConfig, client.Options{Scheme: manager.NewScheme()})
+	k8s, err := client.New(c.RESTConfig, client.Options{Scheme: scheme.New()})
 	if err != nil {
 		return err
 	}
@@ -60,8 +61,8 @@ func run(ctx context.Context, exitWhenServing bool, timeout time.Duration) error
 
 	// kwok reports the pod ready before dfs is up, so the first calls to the server fail; retry
 	// sooner than in production so the demo shows the recovery without a long wait.
-	access := phases.ServerAccess{Locate: node.Locate, RetryAfter: 2 * time.Second, MaxRetryAfter: 4 * time.Second}
-	op, err := startOperator(ctx, c, manager.Options{ServerAccess: access})
+	access := server.Access{Locate: node.Locate, RetryAfter: 2 * time.Second, MaxRetryAfter: 4 * time.Second}
+	op, err := startOperator(ctx, c, controllers.Options{ServerAccess: access})
 	if err != nil {
 		return err
 	}
@@ -103,8 +104,8 @@ Press Ctrl-C to stop the operator, the server and the cluster.
 `, c.Kubeconfig, c.KubectlPath, op.logPath, pod.LogPath)
 	select {
 	case <-ctx.Done():
-	case err := <-op.exited:
-		return fmt.Errorf("the operator stopped: %v (log %s)", err, op.logPath)
+	case <-op.exited():
+		return fmt.Errorf("the operator stopped: %v (log %s)", op.running.Stop(), op.logPath)
 	}
 	return nil
 }

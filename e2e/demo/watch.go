@@ -33,8 +33,8 @@ func watchPhases(ctx context.Context, c *cluster.Cluster, op *operator, podErrs 
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case err := <-op.exited:
-			return fmt.Errorf("the operator stopped: %v (log %s)", err, op.logPath)
+		case <-op.exited():
+			return fmt.Errorf("the operator stopped: %v (log %s)", op.running.Stop(), op.logPath)
 		case err := <-podErrs:
 			return err
 		case <-deadline:

@@ -14,7 +14,6 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -102,7 +101,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, check func(ctx co
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	start := time.Now()
-	seen := "nothing yet"
+	var seen string
 	for {
 		done, s := check(ctx)
 		if done {
@@ -163,12 +162,4 @@ func (e *env) notFound(ctx context.Context, obj client.Object, key client.Object
 		return false, err.Error()
 	}
 	return false, fmt.Sprintf("%T %s still exists (deletionTimestamp %v)", obj, key, obj.GetDeletionTimestamp())
-}
-
-// toUnstructured converts a typed object for the dynamic client.
-func toUnstructured(t *testing.T, obj runtime.Object) map[string]any {
-	t.Helper()
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-	require.NoError(t, err)
-	return m
 }

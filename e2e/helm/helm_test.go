@@ -50,6 +50,19 @@ func chartDir(t *testing.T) string {
 	return filepath.Join(repoRoot(t), "deploy", "helm", "dittofs-operator")
 }
 
+// packageChart runs helm package on the chart folder dir and returns the .tgz, so a test can
+// install what a release pushes rather than the folder.
+func (h *helmCLI) packageChart(t *testing.T, dir string) string {
+	t.Helper()
+	dest := t.TempDir()
+	out := h.mustRun(t, "package", dir, "--destination", dest)
+	matches, err := filepath.Glob(filepath.Join(dest, "*.tgz"))
+	if err != nil || len(matches) != 1 {
+		t.Fatalf("helm package wrote %v (%v); output:\n%s", matches, err, out)
+	}
+	return matches[0]
+}
+
 // helmCLI runs the helm binary hack/tools.sh builds, with its own config and cache folders so a
 // developer's helm setup neither leaks in nor gets changed.
 type helmCLI struct {
@@ -97,7 +110,7 @@ func (h *helmCLI) mustRun(t *testing.T, args ...string) string {
 	if err != nil {
 		t.Fatalf("helm %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout, stderr)
 	}
-	if args[0] != "template" && args[0] != "lint" {
+	if args[0] != "template" && args[0] != "lint" && args[0] != "package" {
 		t.Logf("helm %s took %s", args[0], time.Since(start).Round(time.Millisecond))
 	}
 	return stdout

@@ -38,9 +38,11 @@ const (
 var dittofsGVR = schema.GroupVersionResource{Group: "dittofs.io", Version: "v1alpha1", Resource: "dittofses"}
 
 // TestInstallUpgradeUninstall drives the chart through a platform team's life cycle on one
-// simulated cluster: install watching all namespaces, run the operator as the chart's
-// ServiceAccount, upgrade to a chart whose CRD has a new field, uninstall, and install again
-// watching two namespaces. Each step needs the one before, so the first failure stops the rest.
+// simulated cluster: check that deploy/install.yaml applies, install the packaged chart (what a
+// release pushes) watching all namespaces, run the operator as the chart's ServiceAccount,
+// upgrade to a packaged chart whose CRD has a new field, uninstall, and install again from the
+// folder watching two namespaces. Each step needs the one before, so the first failure stops
+// the rest.
 func TestInstallUpgradeUninstall(t *testing.T) {
 	h := requireHelm(t)
 	e := startEnv(t, h)
@@ -52,6 +54,7 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 		name string
 		run  func(t *testing.T, e *env)
 	}{
+		{"install.yaml applies (server-side dry run)", testInstallManifestDryRun},
 		{"install watching all namespaces", testInstallClusterWide},
 		{"operator as the ServiceAccount reaches Serving", testServeClusterWide},
 		{"upgrade serves the new CRD field", testUpgradeCRD},
@@ -66,7 +69,7 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 }
 
 func testInstallClusterWide(t *testing.T, e *env) {
-	out := e.helmRun(t, "install", releaseName, chartDir(t), "--namespace", releaseNamespace,
+	out := e.helmRun(t, "install", releaseName, e.helm.packageChart(t, chartDir(t)), "--namespace", releaseNamespace,
 		"--set", "replicas=2", "--set", "dittofsImage="+chartDittoFSImage)
 	t.Logf("helm install:\n%s", out)
 	dep := e.waitDeploymentAvailable(t, 2)
@@ -122,7 +125,7 @@ func testUpgradeCRD(t *testing.T, e *env) {
 	_, found, _ := unstructured.NestedString(got.Object, "spec", probeField)
 	require.False(t, found, "spec.%s was kept before the upgrade, so this test proves nothing", probeField)
 
-	chart := copyChartWithProbeField(t)
+	chart := e.helm.packageChart(t, copyChartWithProbeField(t))
 	out := e.helmRun(t, "upgrade", releaseName, chart, "--namespace", releaseNamespace, "--reuse-values")
 	t.Logf("helm upgrade:\n%s", out)
 	e.waitCRDEstablished(t, probeField)
@@ -178,8 +181,10 @@ func testInstallNamespaced(t *testing.T, e *env) {
 		"--set", "watchNamespaces={team-a,team-b}")
 	t.Logf("helm install:\n%s", out)
 	dep := e.waitDeploymentAvailable(t, 1)
-	assert.Equal(t, []string{"team-a", "team-b"}, managerFlags(t, dep).WatchNamespaces)
-	assert.Equal(t, appsv1.RecreateDeploymentStrategyType, dep.Spec.Strategy.Type, "one replica without leader election must not overlap")
+	flags := managerFlags(t, dep)
+	assert.Equal(t, []string{"team-a", "team-b"}, flags.WatchNamespaces)
+	assert.True(t, flags.LeaderElect, "leader election is on by default, one replica too")
+	assert.Equal(t, appsv1.RollingUpdateDeploymentStrategyType, dep.Spec.Strategy.Type, "the lease keeps old and new manager apart")
 	crd := e.waitCRDEstablished(t, "")
 	assert.Equal(t, releaseName, crd.Annotations["meta.helm.sh/release-name"])
 

@@ -14,9 +14,10 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/dittofs/dittofs-operator/internal/manager"
+	"github.com/dittofs/dittofs-operator/cmd/manager/app"
+	"github.com/dittofs/dittofs-operator/controllers"
 	"github.com/dittofs/dittofs-operator/internal/testenv"
-	"github.com/dittofs/dittofs-operator/phases"
+	"github.com/dittofs/dittofs-operator/phases/server"
 )
 
 func init() {
@@ -58,14 +59,14 @@ func (f forbiddenRecorder) RoundTrip(req *http.Request) (*http.Response, error) 
 
 // managerFlags parses the manager container's arguments with the operator's own flag set, so an
 // argument the binary does not know fails the test.
-func managerFlags(t *testing.T, dep *appsv1.Deployment) manager.Options {
+func managerFlags(t *testing.T, dep *appsv1.Deployment) controllers.Options {
 	t.Helper()
 	for _, c := range dep.Spec.Template.Spec.Containers {
 		if c.Name != "manager" {
 			continue
 		}
 		fs := flag.NewFlagSet("manager", flag.ContinueOnError)
-		flags := manager.BindFlags(fs)
+		flags := app.BindFlags(fs)
 		zapOpts := zap.Options{}
 		zapOpts.BindFlags(fs)
 		if err := fs.Parse(c.Args); err != nil {
@@ -74,7 +75,7 @@ func managerFlags(t *testing.T, dep *appsv1.Deployment) manager.Options {
 		return flags.Options()
 	}
 	t.Fatalf("Deployment %s has no manager container", dep.Name)
-	return manager.Options{}
+	return controllers.Options{}
 }
 
 // impersonating is cfg acting as the ServiceAccount namespace/name.
@@ -85,7 +86,7 @@ func impersonating(cfg *rest.Config, namespace, name string) *rest.Config {
 }
 
 // startAsServiceAccount runs the operator as the installed Deployment would: built by
-// internal/manager exactly as the binary builds it, from the manager container's own arguments,
+// controllers.New exactly as the binary builds it, from the manager container's own arguments,
 // as its ServiceAccount. The server pods are played by the real dfs (e.node), so the whole
 // pipeline, shares included, runs. It stops when the test ends or stop is called.
 func startAsServiceAccount(t *testing.T, e *env, dep *appsv1.Deployment) *saOperator {
@@ -93,24 +94,20 @@ func startAsServiceAccount(t *testing.T, e *env, dep *appsv1.Deployment) *saOper
 	o := managerFlags(t, dep)
 	o.MetricsAddr, o.ProbeAddr = "0", "0" // the test process needs no listeners
 	o.SeveralInProcess = true
-	o.ServerAccess = phases.ServerAccess{Locate: e.node.Locate, RetryAfter: 2 * time.Second, MaxRetryAfter: 4 * time.Second}
+	o.ServerAccess = server.Access{Locate: e.node.Locate, RetryAfter: 2 * time.Second, MaxRetryAfter: 4 * time.Second}
 	op := &saOperator{}
 	cfg := impersonating(e.c.RESTConfig, dep.Namespace, dep.Spec.Template.Spec.ServiceAccountName)
 	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return forbiddenRecorder{next: rt, op: op} }
-	mgr, err := manager.New(cfg, o)
+	built, err := controllers.New(cfg, o)
 	if err != nil {
-		t.Fatalf("new manager: %v", err)
+		t.Fatalf("new operator: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := mgr.Start(ctx); err != nil {
-			t.Errorf("manager: %v", err)
+	running := built.Background(context.Background())
+	op.stop = func() {
+		if err := running.Stop(); err != nil {
+			t.Errorf("operator: %v", err)
 		}
-	}()
-	var once sync.Once
-	op.stop = func() { once.Do(func() { cancel(); <-done }) }
+	}
 	t.Cleanup(func() {
 		op.stop()
 		if denied := op.Forbidden(); t.Failed() && len(denied) > 0 {

@@ -118,8 +118,12 @@ func isLeaderElection(p chartgen.Permission) bool {
 	return (p.Group == "coordination.k8s.io" && p.Resource == "leases") || (p.Group == "" && p.Resource == "events")
 }
 
-func isStorageClass(p chartgen.Permission) bool {
-	return p.Group == "storage.k8s.io" && p.Resource == "storageclasses"
+// isClusterScoped matches what has no namespace: StorageClasses, and the token and access
+// reviews the metrics filter creates.
+func isClusterScoped(p chartgen.Permission) bool {
+	return (p.Group == "storage.k8s.io" && p.Resource == "storageclasses") ||
+		(p.Group == "authentication.k8s.io" && p.Resource == "tokenreviews") ||
+		(p.Group == "authorization.k8s.io" && p.Resource == "subjectaccessreviews")
 }
 
 // TestChartRBACMatchesRole checks that the chart grants exactly what deploy/rbac/role.yaml
@@ -130,11 +134,11 @@ func TestChartRBACMatchesRole(t *testing.T) {
 	h := requireHelm(t)
 	role := rolePermissions(t)
 	require.NotEmpty(t, role)
-	nsRules := without(role, func(p chartgen.Permission) bool { return isLeaderElection(p) || isStorageClass(p) })
+	nsRules := without(role, func(p chartgen.Permission) bool { return isLeaderElection(p) || isClusterScoped(p) })
 	leases := without(role, func(p chartgen.Permission) bool { return !isLeaderElection(p) })
-	classes := without(role, func(p chartgen.Permission) bool { return !isStorageClass(p) })
-	require.Len(t, leases, 9, "role.yaml lacks the lease (7 verbs) or core Events (2) rule: did the leader-election markers move?")
-	require.NotEmpty(t, classes, "role.yaml has no StorageClass rule: did the storage marker move?")
+	classes := without(role, func(p chartgen.Permission) bool { return !isClusterScoped(p) })
+	require.Len(t, leases, 5, "role.yaml lacks the lease (get, create, update) or core Events (create, patch) rule: did the leader-election markers move?")
+	require.Len(t, classes, 4, "role.yaml lacks the StorageClass (list, watch) or review (tokenreviews, subjectaccessreviews create) rules: did the storage or metrics markers move?")
 
 	t.Run("all namespaces, leader election", func(t *testing.T) {
 		g := grants(t, parseManifest(t, h.template(t, chartDir(t), "--set", "replicas=2")), serviceAccount)
@@ -144,8 +148,14 @@ func TestChartRBACMatchesRole(t *testing.T) {
 		assert.Equal(t, merge(nsRules, classes), g[""])
 	})
 
-	t.Run("all namespaces, one replica", func(t *testing.T) {
+	t.Run("all namespaces, defaults", func(t *testing.T) {
 		g := grants(t, parseManifest(t, h.template(t, chartDir(t))), serviceAccount)
+		assert.Equal(t, role, g.union(), "leader election is on by default")
+		assert.Equal(t, leases, g[releaseNamespace])
+	})
+
+	t.Run("all namespaces, one replica without leader election", func(t *testing.T) {
+		g := grants(t, parseManifest(t, h.template(t, chartDir(t), "--set", "leaderElection.enabled=false")), serviceAccount)
 		assert.Equal(t, without(role, isLeaderElection), g.union(), "no lease rights without leader election")
 		assert.Equal(t, []string{""}, g.namespaces())
 	})
@@ -155,7 +165,7 @@ func TestChartRBACMatchesRole(t *testing.T) {
 			"--values", "testdata/values-namespaced.yaml", "--set", "leaderElection.enabled=true")), serviceAccount)
 		assert.Equal(t, role, g.union(), "the chart must grant exactly role.yaml")
 		assert.Equal(t, []string{"", "a", "b", releaseNamespace}, g.namespaces())
-		assert.Equal(t, classes, g[""], "cluster-wide only StorageClasses, which have no namespace")
+		assert.Equal(t, classes, g[""], "cluster-wide only what has no namespace: StorageClasses and the metrics filter's reviews")
 		assert.Equal(t, nsRules, g["a"])
 		assert.Equal(t, nsRules, g["b"])
 		assert.Equal(t, leases, g[releaseNamespace])
@@ -170,7 +180,7 @@ func TestChartRBACMatchesRole(t *testing.T) {
 	t.Run("existing service account", func(t *testing.T) {
 		objs := parseManifest(t, h.template(t, chartDir(t), "--set", "serviceAccount.create=false", "--set", "serviceAccount.name=platform-operator"))
 		assert.Empty(t, ofKind(objs, "ServiceAccount"))
-		assert.Equal(t, without(role, isLeaderElection), grants(t, objs, "platform-operator").union())
+		assert.Equal(t, role, grants(t, objs, "platform-operator").union())
 	})
 }
 

@@ -110,6 +110,9 @@ func TestSchemaRejectsWrongValues(t *testing.T) {
 		{"log level", `logLevel: verbose`, []string{"at '/logLevel'", "value must be one of 'debug', 'info', 'error'"}},
 		{"boolean as a string", `crds: {install: "yes"}`, []string{"at '/crds/install': got string, want boolean"}},
 		{"service account without a name", `serviceAccount: {create: false}`, []string{"at '/serviceAccount/name'", "minLength"}},
+		{"short digest", `image: {repository: r, tag: v1, pullPolicy: Always, digest: "sha256:abc"}`, []string{"at '/image/digest'", "does not match pattern"}},
+		{"budget blocking drains", `podDisruptionBudget: {enabled: true, minAvailable: 1}`, []string{"podDisruptionBudget.minAvailable: 1 with replicas 1", "blocks every node drain"}},
+		{"budget of every pod in percent", `{replicas: 3, podDisruptionBudget: {enabled: true, minAvailable: "67%"}}`, []string{"podDisruptionBudget.minAvailable: 67% with replicas 3"}},
 	}
 	dir := t.TempDir()
 	for i, c := range cases {

@@ -108,7 +108,8 @@ func TestEveryValueChangesTheRender(t *testing.T) {
 	needs := map[string][]string{
 		"metrics.serviceMonitor.interval":  {"metrics.serviceMonitor.enabled=true"},
 		"metrics.serviceMonitor.labels":    {"metrics.serviceMonitor.enabled=true"},
-		"podDisruptionBudget.minAvailable": {"podDisruptionBudget.enabled=true"},
+		"podDisruptionBudget.minAvailable": {"podDisruptionBudget.enabled=true", "replicas=3"},
+		"podDisruptionBudget.enabled":      {"replicas=2"},
 		"serviceAccount.create":            {"serviceAccount.name=existing"},
 	}
 	// Values the full render keeps at their default, and what to try instead.

@@ -2,8 +2,11 @@
 // pods Running and Ready without running anything; this package runs the real dfs binary for the
 // server pod instead, from the pod template the operator wrote: its config.yaml from the
 // ConfigMap, its environment resolved from Secrets, its volumes as folders. The server listens on
-// loopback ports, so the operator's REST calls and NFS clients reach a real server. Only the
-// container runtime is simulated.
+// loopback ports, so the operator's REST calls and NFS clients reach a real server. As a kubelet
+// with restartPolicy Always would, it starts dfs again when it exits (after a crash-loop
+// backoff), restarts it when the pod is replaced (a roll), stops it when the pod is gone, and
+// reports all of it in the pod's status: Ready follows the server's /health, and a crash counts
+// as a container restart. Only the container runtime is simulated.
 package kubelet
 
 import (
@@ -16,31 +19,35 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/dittofs/dittofs-operator/internal/dittofsapi/dfstest"
-	"github.com/dittofs/dittofs-operator/phases"
+	"github.com/dittofs/dittofs-operator/phases/server"
 )
 
-// Pod is the server pod of one DittoFS, run as a local dfs process.
+// Pod is the server pod of one DittoFS, run as a local dfs process. Its folder outlives the
+// process, as a volume outlives its container: a restarted dfs finds its data again.
 type Pod struct {
 	// Dir holds the pod's files: config.yaml, the volumes under data/, and dfs.log.
 	Dir string
 	// APIPort, NFSPort and SMBPort are free loopback ports chosen up front, so the operator can be
 	// told where the server will be before it exists.
 	APIPort, NFSPort, SMBPort int
-	// LogPath is the server's output.
+	// LogPath is the server's output; each start appends to it.
 	LogPath string
 
+	mu     sync.Mutex
 	cmd    *exec.Cmd
-	exited chan struct{}
+	exited chan struct{} // closed when the current process has ended; nil before the first start
+	// stopping is set when the process is being stopped on purpose, so its exit is no crash.
+	stopping bool
 }
 
-// New prepares a pod in dir; Run starts it.
+// New prepares a pod in dir; the Node starts it.
 func New(dir string) (*Pod, error) {
 	p := &Pod{Dir: dir, LogPath: filepath.Join(dir, "dfs.log")}
 	for _, port := range []*int{&p.APIPort, &p.NFSPort, &p.SMBPort} {
@@ -54,8 +61,8 @@ func New(dir string) (*Pod, error) {
 
 // Location tells the operator's Shares step how to reach this pod's server and where its
 // volumes are, as seen by the server.
-func (p *Pod) Location() phases.ServerLocation {
-	return phases.ServerLocation{BaseURL: p.APIURL(), DataRoot: p.dataRoot(), NFSPort: p.NFSPort, SMBPort: p.SMBPort}
+func (p *Pod) Location() server.Location {
+	return server.Location{BaseURL: p.APIURL(), DataRoot: p.dataRoot(), NFSPort: p.NFSPort, SMBPort: p.SMBPort}
 }
 
 // APIURL is the server's REST root.
@@ -66,19 +73,7 @@ func (p *Pod) NFSAddr() string { return net.JoinHostPort("127.0.0.1", strconv.It
 
 func (p *Pod) dataRoot() string { return filepath.Join(p.Dir, "data") }
 
-// Run waits until the operator has written the server's StatefulSet for key, then starts dfs
-// the way the container would start, and waits until its API answers.
-func (p *Pod) Run(ctx context.Context, c client.Client, key types.NamespacedName, dfsBinary string) error {
-	spec, err := waitForPodSpec(ctx, c, key)
-	if err != nil {
-		return err
-	}
-	if err := p.start(ctx, c, key.Namespace, spec, dfsBinary); err != nil {
-		return err
-	}
-	return p.waitHealthy(ctx)
-}
-
+// start runs dfs the way the container would start, from the pod template the operator wrote.
 func (p *Pod) start(ctx context.Context, c client.Client, ns string, spec *podSpec, dfsBinary string) error {
 	configPath, err := p.writeConfig(ctx, c, ns, spec)
 	if err != nil {
@@ -88,7 +83,7 @@ func (p *Pod) start(ctx context.Context, c client.Client, ns string, spec *podSp
 	if err != nil {
 		return err
 	}
-	logFile, err := os.Create(p.LogPath)
+	logFile, err := os.OpenFile(p.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
@@ -96,31 +91,36 @@ func (p *Pod) start(ctx context.Context, c client.Client, ns string, spec *podSp
 	// share until the operator has moved the adapters to this pod's own ports.
 	unlock, err := dfstest.LockDefaultAdapterPorts()
 	if err != nil {
+		_ = logFile.Close()
 		return err
 	}
 	args := replaceConfigArg(spec.container.Args, configPath)
-	p.cmd = exec.Command(dfsBinary, args...)
-	p.cmd.Dir = p.Dir
-	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + p.Dir}, env...)
-	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
+	cmd := exec.Command(dfsBinary, args...)
+	cmd.Dir = p.Dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + p.Dir}, env...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
 		unlock()
+		_ = logFile.Close()
 		return fmt.Errorf("start dfs: %w", err)
 	}
-	p.exited = make(chan struct{})
+	exited := make(chan struct{})
+	p.mu.Lock()
+	p.cmd, p.exited, p.stopping = cmd, exited, false
+	p.mu.Unlock()
 	go func() {
-		_ = p.cmd.Wait()
+		_ = cmd.Wait()
 		_ = logFile.Close()
-		close(p.exited)
+		close(exited)
 	}()
-	go p.releaseWhenMoved(ctx, unlock)
+	go p.releaseWhenMoved(ctx, exited, unlock)
 	return nil
 }
 
 // releaseWhenMoved drops the port lock once the NFS adapter answers on this pod's own port (the
-// operator's Shares step moves it), or when the pod stops.
-func (p *Pod) releaseWhenMoved(ctx context.Context, unlock func()) {
+// operator's Shares step moves it), or when the process ends.
+func (p *Pod) releaseWhenMoved(ctx context.Context, exited <-chan struct{}, unlock func()) {
 	defer unlock()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -132,47 +132,72 @@ func (p *Pod) releaseWhenMoved(ctx context.Context, unlock func()) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-p.exited:
+		case <-exited:
 			return
 		case <-tick.C:
 		}
 	}
 }
 
-func (p *Pod) waitHealthy(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		resp, err := http.Get(p.APIURL() + "/health")
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("dfs did not answer /health at %s: %v; log: %s", p.APIURL(), err, p.LogPath)
-		case <-p.exited:
-			return fmt.Errorf("dfs exited; log: %s", p.LogPath)
-		case <-tick.C:
-		}
+// running reports whether a dfs process is up, and whether the last one ended without being
+// asked to (a crash).
+func (p *Pod) running() (up, crashed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.exited == nil {
+		return false, false
 	}
+	select {
+	case <-p.exited:
+		return false, !p.stopping
+	default:
+		return true, false
+	}
+}
+
+// healthy reports whether the server answers /health, as the readiness probe would see it.
+func (p *Pod) healthy() bool {
+	cl := http.Client{Timeout: 2 * time.Second}
+	resp, err := cl.Get(p.APIURL() + "/health")
+	if err != nil {
+		return false
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// Kill ends the server with SIGKILL, as an OOM kill or a crash would: the node restarts it,
+// counting a container restart in the pod's status.
+func (p *Pod) Kill() error {
+	p.mu.Lock()
+	cmd, exited := p.cmd, p.exited
+	p.mu.Unlock()
+	if cmd == nil {
+		return errors.New("dfs is not running")
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		return err
+	}
+	<-exited
+	return nil
 }
 
 // Stop ends the server gracefully, as the kubelet would with SIGTERM.
 func (p *Pod) Stop() error {
-	if p.cmd == nil || p.cmd.Process == nil {
+	p.mu.Lock()
+	cmd, exited := p.cmd, p.exited
+	p.stopping = true
+	p.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
 		return nil
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-p.exited:
+	case <-exited:
 		return nil
 	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
+		_ = cmd.Process.Kill()
+		<-exited
 		return errors.New("dfs did not stop within 30s; killed")
 	}
 }

@@ -6,11 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 )
@@ -21,24 +19,12 @@ type podSpec struct {
 	volumes   []corev1.Volume
 }
 
-// waitForPodSpec waits for the StatefulSet the operator writes once config and Secrets exist.
-func waitForPodSpec(ctx context.Context, c client.Client, key types.NamespacedName) (*podSpec, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		sts := &appsv1.StatefulSet{}
-		err := c.Get(ctx, key, sts)
-		if err == nil && len(sts.Spec.Template.Spec.Containers) > 0 {
-			return &podSpec{container: sts.Spec.Template.Spec.Containers[0], volumes: sts.Spec.Template.Spec.Volumes}, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("no StatefulSet %s to run (last error: %v)", key, err)
-		case <-tick.C:
-		}
+// specOf reads what the kubelet needs from the StatefulSet's pod template.
+func specOf(sts *appsv1.StatefulSet) (*podSpec, error) {
+	if len(sts.Spec.Template.Spec.Containers) == 0 {
+		return nil, fmt.Errorf("StatefulSet %s/%s has no container", sts.Namespace, sts.Name)
 	}
+	return &podSpec{container: sts.Spec.Template.Spec.Containers[0], volumes: sts.Spec.Template.Spec.Volumes}, nil
 }
 
 // writeConfig writes the pod's config.yaml from its ConfigMap with the two changes a container

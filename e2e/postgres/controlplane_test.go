@@ -18,14 +18,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
+	"github.com/dittofs/dittofs-operator/internal/pgtest"
 	"github.com/dittofs/dittofs-operator/internal/specs"
 )
 
 func TestServerKeepsItsControlPlaneInPostgres(t *testing.T) {
 	dfsBinary(t) // skip (or fail) before starting anything
-	pg := startPostgres(t)
+	pg := pgtest.Start(t)
 	password := randomHex(t)
-	pg.createDatabase(t, "dittofs", password)
+	pg.CreateDatabase(t, "dittofs", password)
 
 	// A DittoFS on any PostgreSQL, through a Secret. Its spec keeps the default sslMode
 	// (require); the Secret says disable, since this server has no TLS: the server only connects
@@ -36,7 +37,7 @@ func TestServerKeepsItsControlPlaneInPostgres(t *testing.T) {
 			Postgres: &v1alpha1.PostgresSpec{SecretRef: &corev1.LocalObjectReference{Name: "media-pg"}, SSLMode: "require"}}},
 	}
 	dbSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "storage", Name: "media-pg"}, Data: map[string][]byte{
-		"host": []byte("127.0.0.1"), "port": []byte(strconv.Itoa(pg.port)), "dbname": []byte("dittofs"),
+		"host": []byte(pg.Host), "port": []byte(strconv.Itoa(pg.Port)), "dbname": []byte("dittofs"),
 		"user": []byte("dittofs"), "password": []byte(password), "sslmode": []byte("disable"),
 	}}
 	jwt, err := specs.JWTSecret(d)
@@ -63,14 +64,14 @@ func TestServerKeepsItsControlPlaneInPostgres(t *testing.T) {
 	server := startDFS(t, withAPIPort(t, configYAML, apiPort), apiPort, env)
 
 	// The control plane landed in PostgreSQL, read back over TCP with the same credentials.
-	tables := pg.query(t, "dittofs", password, "dittofs",
+	tables := pg.Query(t, "dittofs", password, "dittofs",
 		"SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema NOT IN ('pg_catalog', 'information_schema')")
 	for _, want := range []string{"users", "groups", "shares", "adapters", "metadata_stores", "block_store_configs", "settings"} {
 		assert.Contains(t, tables, want, "control-plane table %s must be in PostgreSQL; tables: %v", want, tables)
 	}
-	assert.Contains(t, pg.query(t, "dittofs", password, "dittofs", "SELECT username FROM users"), specs.AdminUsername,
+	assert.Contains(t, pg.Query(t, "dittofs", password, "dittofs", "SELECT username FROM users"), specs.AdminUsername,
 		"the server seeded its admin user in PostgreSQL")
-	assert.Contains(t, pg.query(t, "dittofs", password, "dittofs", "SELECT name FROM groups"), "admins")
+	assert.Contains(t, pg.Query(t, "dittofs", password, "dittofs", "SELECT name FROM groups"), "admins")
 
 	// And the server answers as the operator expects: the generated admin password logs in.
 	body := fmt.Sprintf(`{"username":%q,"password":%q}`, specs.AdminUsername, admin.Data[specs.AdminPasswordKey])

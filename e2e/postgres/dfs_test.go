@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -116,7 +117,7 @@ func startDFS(t *testing.T, configYAML string, apiPort int, env []string) *dfsPr
 	deadline := time.After(60 * time.Second)
 	poll := time.NewTicker(100 * time.Millisecond)
 	defer poll.Stop()
-	last := "no answer yet"
+	var last string
 	for {
 		if body, err := get(url); err != nil {
 			last = err.Error()
@@ -179,4 +180,24 @@ func get(url string) (string, error) {
 		return "", fmt.Errorf("%s: %d %s", url, resp.StatusCode, body)
 	}
 	return string(body), nil
+}
+
+// freePort returns a TCP port that was free on loopback a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// skipOrFail skips when a prerequisite is missing, unless DITTOFS_REQUIRE_E2E is set (CI).
+func skipOrFail(t *testing.T, msg string) {
+	t.Helper()
+	if toolchain.Required() {
+		t.Fatalf("%s (%s is set, so this is a failure, not a skip)", msg, toolchain.RequireEnv)
+	}
+	t.Skip(msg)
 }

@@ -1,5 +1,6 @@
-// Command phasediagram prints docs/phase-machine.md from the machine's one declaration in
-// phases/machine.go, so the picture in the docs cannot drift from the code (make generate).
+// Command phasediagram prints docs/phase-machine.md from the machine, which is derived from the
+// main steps listed in phases/pipeline.go, so the picture in the docs cannot drift from the code
+// (make generate).
 package main
 
 import (
@@ -13,7 +14,7 @@ import (
 )
 
 func main() {
-	diagram, err := fsm.VisualizeWithType(phases.NewMachine(v1alpha1.PhasePending), fsm.MermaidStateDiagram)
+	diagram, err := fsm.VisualizeWithType(phases.NewPipeline(nil).Machine.At(v1alpha1.PhasePending), fsm.MermaidStateDiagram)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

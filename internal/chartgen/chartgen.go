@@ -114,7 +114,8 @@ func ParseRole(data []byte) ([]rbacv1.PolicyRule, error) {
 
 // Rules are the operator's RBAC rules sorted by where the chart grants them.
 type Rules struct {
-	// ClusterScoped covers resources that live outside namespaces (StorageClasses): always a
+	// ClusterScoped covers resources that live outside namespaces (StorageClasses, the token and
+	// access reviews of the metrics filter): always a
 	// small ClusterRole, even when the operator watches a list of namespaces.
 	ClusterScoped []rbacv1.PolicyRule `json:"clusterScoped"`
 	// LeaderElection is the lease, granted by a Role in the release namespace only.
@@ -139,6 +140,8 @@ var clusterScoped = map[string]bool{
 	"admissionregistration.k8s.io/validatingwebhookconfigurations":   true,
 	"admissionregistration.k8s.io/validatingadmissionpolicies":       true,
 	"admissionregistration.k8s.io/validatingadmissionpolicybindings": true,
+	// Reviews have no namespace: the metrics filter creates them to check a scraper's token.
+	"authentication.k8s.io/tokenreviews": true, "authorization.k8s.io/subjectaccessreviews": true,
 }
 
 // leaderElection lists the resources only leader election uses: the lease, and the core/v1

@@ -7,6 +7,8 @@ package dittofsapi
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +38,9 @@ const (
 type Client struct {
 	base *url.URL
 	http *http.Client
+	// long serves the calls that may legitimately outlast the per-exchange timeout (a
+	// restore); only their context bounds them.
+	long *http.Client
 	auth *tokenSource // nil: requests go out without a token
 	ua   string
 }
@@ -45,6 +50,7 @@ type Option func(*settings)
 
 type settings struct {
 	httpClient    *http.Client
+	tls           *tls.Config
 	timeout       time.Duration
 	username      string
 	password      string
@@ -62,6 +68,21 @@ func WithCredentials(username, password string) Option {
 // Its own Timeout is kept unless WithTimeout is also given.
 func WithHTTPClient(c *http.Client) Option {
 	return func(s *settings) { s.httpClient = c }
+}
+
+// WithTLS makes the client verify the server's certificate against the CA certificates in
+// caPEM only (not the system's roots), for serverName; an empty serverName means the host of
+// the base URL. New fails when caPEM holds no certificate. It applies to the default HTTP
+// client, not to one given with WithHTTPClient.
+func WithTLS(caPEM []byte, serverName string) Option {
+	return func(s *settings) {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(caPEM) {
+			pool = nil
+		}
+		// The server accepts TLS 1.2 at the oldest (controlplane.tls.min_version).
+		s.tls = &tls.Config{RootCAs: pool, ServerName: serverName, MinVersion: tls.VersionTLS12}
+	}
 }
 
 // WithTimeout bounds each HTTP exchange (connect, send, read the answer).
@@ -99,9 +120,14 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		o(&s)
 	}
 
+	if s.tls != nil && s.tls.RootCAs == nil {
+		return nil, errors.New("dittofs: WithTLS: the CA bundle holds no PEM certificate")
+	}
 	hc := s.httpClient
 	if hc == nil {
-		hc = &http.Client{Transport: defaultTransport(), Timeout: DefaultTimeout}
+		t := defaultTransport()
+		t.TLSClientConfig = s.tls
+		hc = &http.Client{Transport: t, Timeout: DefaultTimeout}
 	}
 	if s.timeout > 0 {
 		copied := *hc
@@ -109,7 +135,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		hc = &copied
 	}
 
-	c := &Client{base: u, http: hc, ua: s.userAgent}
+	long := *hc
+	long.Timeout = 0
+	c := &Client{base: u, http: hc, long: &long, ua: s.userAgent}
 	if s.username != "" {
 		c.auth = newTokenSource(c, s.username, s.password, s.refreshMargin)
 	}
@@ -137,6 +165,7 @@ type request struct {
 	body   any    // JSON-encoded when non-nil
 	out    any    // JSON-decoded from a 2xx answer when non-nil
 	noAuth bool   // health probes and the auth endpoints themselves
+	long   bool   // bounded by ctx only, not by the client's timeout (restores)
 }
 
 // send performs r and returns the answer's headers. A 401 on an authenticated
@@ -209,7 +238,11 @@ func (c *Client) roundTrip(ctx context.Context, r request, payload []byte, token
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 
-	resp, err := c.http.Do(req)
+	hc := c.http
+	if r.long {
+		hc = c.long
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, 0, nil, &UnavailableError{Method: r.method, Path: r.path, Err: unwrapURLError(err)}
 	}

@@ -2,6 +2,8 @@ package dittofsapi
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,6 +68,18 @@ func (e *UnavailableError) Error() string {
 }
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// IsUntrustedServer reports a request that was not sent because the server's certificate
+// did not verify (unknown CA, wrong name, expired): the credentials never left the client.
+func IsUntrustedServer(err error) bool {
+	var (
+		verify   *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid)
+}
 
 // IsNotFound reports whether the server answered 404.
 func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }

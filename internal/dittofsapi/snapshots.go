@@ -162,14 +162,17 @@ func (c *Client) DeleteSnapshot(ctx context.Context, share, id string) error {
 // RestoreSnapshot rolls share back to snapshot id and waits for it. The share
 // must be disabled first (else 409, see IsConflict); a snapshot that is not
 // remote-durable needs AllowNonDurable (else 412). The share stays disabled
-// afterwards.
+// afterwards. Only ctx bounds the call, not the client's timeout: a restore
+// takes as long as the share is big, and the server cancels a restore whose
+// client hangs up, so give ctx a deadline beyond the server's own
+// (snapshot.restore_http_timeout).
 func (c *Client) RestoreSnapshot(ctx context.Context, share, id string, req RestoreSnapshotRequest) (*RestoreResult, error) {
 	p, err := snapshotPath(share, id, "restore")
 	if err != nil {
 		return nil, err
 	}
 	var out RestoreResult
-	if _, err := c.send(ctx, request{method: http.MethodPost, path: p, body: req, out: &out}); err != nil {
+	if _, err := c.send(ctx, request{method: http.MethodPost, path: p, body: req, out: &out, long: true}); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -10,6 +10,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -20,15 +22,40 @@ const SpecHashAnnotation = "dittofs.io/spec-hash"
 // the desired one before an update, so that an update never fights the server.
 type Preserve func(live, desired client.Object)
 
-// Ensure creates desired when it is missing and replaces it when what the operator wants has
-// changed. It compares a hash of the desired object, kept in an annotation, instead of comparing
-// with the live object: the API server fills in defaults that a builder does not set, so a field
-// comparison would see a difference on every pass and write every time. It reports whether it
-// wrote anything.
-func Ensure(ctx context.Context, c client.Client, desired client.Object, preserve Preserve) (bool, error) {
+// NotOwnedError is a same-named object that this owner did not create: it is never overwritten
+// or adopted.
+type NotOwnedError struct {
+	Kind, Name string
+	// Owner describes who controls the object instead ("" when nobody does).
+	Owner string
+}
+
+func (e *NotOwnedError) Error() string {
+	if e.Owner == "" {
+		return fmt.Sprintf("%s %s exists and was not created by this DittoFS", e.Kind, e.Name)
+	}
+	return fmt.Sprintf("%s %s exists and belongs to %s", e.Kind, e.Name, e.Owner)
+}
+
+// Ensure creates desired when it is missing and replaces it when it differs from what the
+// operator wants. desired must carry a controller owner reference to owner; a live object
+// controlled by anything else is a *NotOwnedError and is left alone.
+//
+// Two checks decide a write, so a converged object costs none: a hash of the desired object
+// (kept in an annotation) catches a change of what the operator wants, removals included; and
+// Contains catches a hand edit of any field the operator sets (replicas, image, data, ports),
+// while fields the API server defaults or allocates are not compared.
+//
+// It returns the object as the API server has it: the one it answered a create or update with,
+// or the live one when nothing was written. Callers use that instead of reading back from the
+// cache, which may not have seen the write yet. c reads through the cache; uncached is asked only
+// when a create finds the name taken by an object the cache does not hold: one this operator
+// made a moment ago, or one without the operator's labels, which the cache never holds.
+func Ensure[T client.Object](ctx context.Context, c client.Client, uncached client.Reader, owner types.UID, desired T, preserve Preserve) (T, error) {
+	var none T
 	hash, err := hashOf(desired)
 	if err != nil {
-		return false, err
+		return none, err
 	}
 	annotations := desired.GetAnnotations()
 	if annotations == nil {
@@ -37,28 +64,44 @@ func Ensure(ctx context.Context, c client.Client, desired client.Object, preserv
 	annotations[SpecHashAnnotation] = hash
 	desired.SetAnnotations(annotations)
 
-	live := desired.DeepCopyObject().(client.Object)
-	err = c.Get(ctx, client.ObjectKeyFromObject(desired), live)
-	switch {
-	case apierrors.IsNotFound(err):
-		if err := c.Create(ctx, desired); err != nil {
-			return false, fmt.Errorf("create %s %s: %w", kindOf(desired), desired.GetName(), err)
+	key := client.ObjectKeyFromObject(desired)
+	live := desired.DeepCopyObject().(T)
+	err = c.Get(ctx, key, live)
+	if apierrors.IsNotFound(err) {
+		err = c.Create(ctx, desired)
+		if err == nil {
+			return desired, nil
 		}
-		return true, nil
-	case err != nil:
-		return false, fmt.Errorf("get %s %s: %w", kindOf(desired), desired.GetName(), err)
+		if !apierrors.IsAlreadyExists(err) {
+			return none, fmt.Errorf("create %s %s: %w", kindOf(desired), desired.GetName(), err)
+		}
+		err = uncached.Get(ctx, key, live)
 	}
-	if live.GetAnnotations()[SpecHashAnnotation] == hash {
-		return false, nil
+	if err != nil {
+		return none, fmt.Errorf("get %s %s: %w", kindOf(desired), desired.GetName(), err)
+	}
+	if ref := metav1.GetControllerOf(live); ref == nil || ref.UID != owner {
+		e := &NotOwnedError{Kind: kindOf(desired), Name: desired.GetName()}
+		if ref != nil {
+			e.Owner = ref.Kind + " " + ref.Name
+		}
+		return none, e
+	}
+	same, err := Contains(live, desired)
+	if err != nil {
+		return none, err
+	}
+	if same && live.GetAnnotations()[SpecHashAnnotation] == hash {
+		return live, nil
 	}
 	if preserve != nil {
 		preserve(live, desired)
 	}
 	desired.SetResourceVersion(live.GetResourceVersion())
 	if err := c.Update(ctx, desired); err != nil {
-		return false, fmt.Errorf("update %s %s: %w", kindOf(desired), desired.GetName(), err)
+		return none, fmt.Errorf("update %s %s: %w", kindOf(desired), desired.GetName(), err)
 	}
-	return true, nil
+	return desired, nil
 }
 
 func hashOf(obj client.Object) (string, error) {
@@ -71,7 +114,16 @@ func hashOf(obj client.Object) (string, error) {
 }
 
 func kindOf(obj client.Object) string {
-	return fmt.Sprintf("%T", obj)
+	if k := obj.GetObjectKind().GroupVersionKind().Kind; k != "" {
+		return k
+	}
+	t := fmt.Sprintf("%T", obj)
+	for i := len(t) - 1; i >= 0; i-- {
+		if t[i] == '.' {
+			return t[i+1:]
+		}
+	}
+	return t
 }
 
 // PreserveServiceAllocations keeps the cluster IPs and node ports the API server allocated, so
@@ -84,7 +136,7 @@ func PreserveServiceAllocations(live, desired client.Object) {
 	}
 	d.Spec.ClusterIP = l.Spec.ClusterIP
 	d.Spec.ClusterIPs = l.Spec.ClusterIPs
-	if d.Spec.Type == corev1.ServiceTypeClusterIP {
+	if d.Spec.Type == corev1.ServiceTypeClusterIP || l.Spec.Type == corev1.ServiceTypeClusterIP {
 		return
 	}
 	d.Spec.HealthCheckNodePort = l.Spec.HealthCheckNodePort

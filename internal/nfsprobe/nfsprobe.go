@@ -76,10 +76,10 @@ func Mount(ctx context.Context, addr, dir string) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	x := &xdr{buf: body}
-	st := x.u32()
-	if x.err != nil {
-		return 0, fmt.Errorf("nfsprobe: decode MNT reply: %w", x.err)
+	x := NewXDRReader(body)
+	st := x.U32()
+	if x.Err() != nil {
+		return 0, fmt.Errorf("nfsprobe: decode MNT reply: %w", x.Err())
 	}
 	return st, nil
 }
@@ -156,10 +156,10 @@ func ReadRecord(r io.Reader) ([]byte, error) {
 // AcceptedBody checks a reply's header (xid, accepted, SUCCESS) and returns the procedure's
 // result.
 func AcceptedBody(reply []byte, xid uint32) ([]byte, error) {
-	x := &xdr{buf: reply}
-	gotXID, typ, stat := x.u32(), x.u32(), x.u32()
-	if x.err != nil {
-		return nil, fmt.Errorf("nfsprobe: short reply header: %w", x.err)
+	x := NewXDRReader(reply)
+	gotXID, typ, stat := x.U32(), x.U32(), x.U32()
+	if x.Err() != nil {
+		return nil, fmt.Errorf("nfsprobe: short reply header: %w", x.Err())
 	}
 	if gotXID != xid || typ != msgReply {
 		return nil, fmt.Errorf("nfsprobe: reply xid %d type %d, want xid %d type %d", gotXID, typ, xid, msgReply)
@@ -167,73 +167,36 @@ func AcceptedBody(reply []byte, xid uint32) ([]byte, error) {
 	if stat != replyAccepted {
 		return nil, fmt.Errorf("nfsprobe: call denied (reply_stat %d)", stat)
 	}
-	x.u32()    // verifier flavor
-	x.opaque() // verifier body
-	acc := x.u32()
-	if x.err != nil {
-		return nil, fmt.Errorf("nfsprobe: short accepted reply: %w", x.err)
+	x.U32()    // verifier flavor
+	x.Opaque() // verifier body
+	acc := x.U32()
+	if x.Err() != nil {
+		return nil, fmt.Errorf("nfsprobe: short accepted reply: %w", x.Err())
 	}
 	if acc != acceptSuccess {
 		names := map[uint32]string{1: "PROG_UNAVAIL", 2: "PROG_MISMATCH", 3: "PROC_UNAVAIL", 4: "GARBAGE_ARGS", 5: "SYSTEM_ERR"}
 		return nil, fmt.Errorf("nfsprobe: call not executed: %s (%d)", names[acc], acc)
 	}
-	return reply[x.off:], nil
+	return x.Rest(), nil
 }
 
 // DecodeExports reads the exports list: value-follows flags, each entry a directory and a list
 // of group names.
 func DecodeExports(body []byte) ([]Export, error) {
-	x := &xdr{buf: body}
+	x := NewXDRReader(body)
 	var out []Export
-	for x.u32() == 1 && x.err == nil {
-		e := Export{Dir: x.str()}
-		for x.u32() == 1 && x.err == nil {
-			e.Groups = append(e.Groups, x.str())
+	for x.U32() == 1 && x.Err() == nil {
+		e := Export{Dir: x.String()}
+		for x.U32() == 1 && x.Err() == nil {
+			e.Groups = append(e.Groups, x.String())
 		}
 		out = append(out, e)
 	}
-	if x.err != nil {
-		return nil, fmt.Errorf("nfsprobe: decode export list: %w", x.err)
+	if x.Err() != nil {
+		return nil, fmt.Errorf("nfsprobe: decode export list: %w", x.Err())
 	}
 	return out, nil
 }
-
-// xdr reads big-endian words and padded opaques, keeping the first error.
-type xdr struct {
-	buf []byte
-	off int
-	err error
-}
-
-func (x *xdr) u32() uint32 {
-	if x.err != nil {
-		return 0
-	}
-	if x.off+4 > len(x.buf) {
-		x.err = io.ErrUnexpectedEOF
-		return 0
-	}
-	v := binary.BigEndian.Uint32(x.buf[x.off:])
-	x.off += 4
-	return v
-}
-
-func (x *xdr) opaque() []byte {
-	n := int(x.u32())
-	if x.err != nil {
-		return nil
-	}
-	padded := (n + 3) &^ 3
-	if n < 0 || x.off+padded > len(x.buf) {
-		x.err = io.ErrUnexpectedEOF
-		return nil
-	}
-	b := x.buf[x.off : x.off+n]
-	x.off += padded
-	return b
-}
-
-func (x *xdr) str() string { return string(x.opaque()) }
 
 func randomXID() (uint32, error) {
 	var b [4]byte

@@ -9,11 +9,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	pgv2 "github.com/percona/percona-postgresql-operator/v2/pkg/apis/pgv2.percona.com/v2"
 
@@ -30,12 +28,12 @@ const FieldOwner = "dittofs-operator"
 type Clusters struct {
 	// Client reads through the manager's cache (which then watches PerconaPGClusters).
 	Client client.Client
-	Scheme *runtime.Scheme
 }
 
 // Ensure makes the cluster of a DittoFS with percona.create carry what the DittoFS spec asks for
 // and returns what it observes. It reports a reason, and changes nothing, when a cluster of that
-// name exists that this DittoFS does not own.
+// name exists that was not made for this DittoFS. The cluster carries labels and the DittoFS's
+// UID, never an owner reference (see owner.go); one left by an older operator version loses it.
 //
 // Updates never fight: they are server-side applies of only the fields Desired sets, under
 // FieldOwner, so whatever the Percona operator or a user sets elsewhere in the spec survives
@@ -43,24 +41,29 @@ type Clusters struct {
 // And they happen only when what the DittoFS asks for changes: the hash of the applied fields is
 // kept on the cluster, so a converged cluster costs no write.
 func (c *Clusters) Ensure(ctx context.Context, d *v1alpha1.DittoFS) (Cluster, string, error) {
-	desired, err := Desired(d)
-	if err != nil {
-		return Cluster{}, "", err
-	}
-	if err := controllerutil.SetControllerReference(d, desired, c.Scheme); err != nil {
-		return Cluster{}, "", err
-	}
+	name := specs.CreatedPerconaClusterName(d)
 	live := &pgv2.PerconaPGCluster{}
-	err = c.Client.Get(ctx, client.ObjectKeyFromObject(desired), live)
+	err := c.Client.Get(ctx, client.ObjectKey{Namespace: d.Namespace, Name: name}, live)
 	found := err == nil
 	switch {
 	case apierrors.IsNotFound(err):
+		live = nil
 	case err != nil:
-		return Cluster{}, "", fmt.Errorf("get PerconaPGCluster %s: %w", desired.Name, err)
+		return Cluster{}, "", fmt.Errorf("get PerconaPGCluster %s: %w", name, err)
 	default:
 		if why := notOwnedBy(d, live); why != "" {
 			return Cluster{}, why, nil
 		}
+		if err := c.dropOwnerReference(ctx, d, live); err != nil {
+			return Cluster{}, "", err
+		}
+	}
+	user := userFor(d, live)
+	desired, err := Desired(d, user)
+	if err != nil {
+		return Cluster{}, "", err
+	}
+	if found {
 		keepLargerVolume(desired, live)
 	}
 	payload, hash, err := applyPayload(desired)
@@ -68,7 +71,7 @@ func (c *Clusters) Ensure(ctx context.Context, d *v1alpha1.DittoFS) (Cluster, st
 		return Cluster{}, "", err
 	}
 	if found && live.Annotations[kube.SpecHashAnnotation] == hash {
-		return observe(live), "", nil
+		return observeCreated(live, user), "", nil
 	}
 	if err := c.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(payload),
 		client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
@@ -78,21 +81,7 @@ func (c *Clusters) Ensure(ctx context.Context, d *v1alpha1.DittoFS) (Cluster, st
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(payload.Object, applied); err != nil {
 		return Cluster{}, "", fmt.Errorf("read applied PerconaPGCluster %s: %w", desired.Name, err)
 	}
-	return observe(applied), "", nil
-}
-
-// notOwnedBy explains why a live cluster is not this DittoFS's to manage, or returns "". A cluster
-// kept by an earlier DittoFS of the same name (deletionPolicy Retain: labelled, no controller) is
-// adopted, as its volumes are.
-func notOwnedBy(d *v1alpha1.DittoFS, live *pgv2.PerconaPGCluster) string {
-	l := live.Labels
-	if l[specs.ManagedByLabel] != specs.ManagedBy || l[specs.InstanceLabel] != d.Name {
-		return fmt.Sprintf("PerconaPGCluster %s exists and was not created for this DittoFS; reference it with database.postgres.percona.clusterRef, or rename or delete it.", live.Name)
-	}
-	if ref := metav1.GetControllerOf(live); ref != nil && ref.UID != d.UID {
-		return fmt.Sprintf("PerconaPGCluster %s is controlled by %s %s (uid %s); it cannot be adopted while that owner is set.", live.Name, ref.Kind, ref.Name, ref.UID)
-	}
-	return ""
+	return observeCreated(applied, user), "", nil
 }
 
 // keepLargerVolume never asks for a smaller data volume than the live cluster has (someone grew

@@ -24,23 +24,24 @@ const InstanceSetName = "instance1"
 
 // Images pinned per PostgreSQL major version: the images Percona released with operator 2.9.0.
 var postgresImages = map[int32]string{
-	14: "docker.io/percona/percona-distribution-postgresql:14.22-1",
-	15: "docker.io/percona/percona-distribution-postgresql:15.17-1",
-	16: "docker.io/percona/percona-distribution-postgresql:16.13-1",
-	17: "docker.io/percona/percona-distribution-postgresql:17.9-1",
-	18: "docker.io/percona/percona-distribution-postgresql:18.3-1",
+	14: "percona/percona-distribution-postgresql:14.22-1",
+	15: "percona/percona-distribution-postgresql:15.17-1",
+	16: "percona/percona-distribution-postgresql:16.13-1",
+	17: "percona/percona-distribution-postgresql:17.9-1",
+	18: "percona/percona-distribution-postgresql:18.3-1",
 }
 
 // PgBackRestImage is required by the Percona operator even with backups disabled.
-const PgBackRestImage = "docker.io/percona/percona-pgbackrest:2.58.0-1"
+const PgBackRestImage = "percona/percona-pgbackrest:2.58.0-1"
 
 // DefaultPostgresVersion applies when the spec leaves it empty.
 const DefaultPostgresVersion = 16
 
-// Desired is the PerconaPGCluster a DittoFS with percona.create asks for, holding only the fields
-// the DittoFS operator controls; everything else is left to the Percona operator and to users.
-// It has no pgBouncer: the server pools its own connections and connects to the primary.
-func Desired(d *v1alpha1.DittoFS) (*pgv2.PerconaPGCluster, error) {
+// Desired is the PerconaPGCluster a DittoFS with percona.create asks for, with one PostgreSQL
+// user and database (see userFor), holding only the fields the DittoFS operator controls;
+// everything else is left to the Percona operator and to users. It has no pgBouncer: the server
+// pools its own connections and connects to the primary.
+func Desired(d *v1alpha1.DittoFS, user string) (*pgv2.PerconaPGCluster, error) {
 	pc := d.Spec.Database.Postgres.Percona
 	version := pc.PostgresVersion
 	if version == 0 {
@@ -65,13 +66,14 @@ func Desired(d *v1alpha1.DittoFS) (*pgv2.PerconaPGCluster, error) {
 	if size.IsZero() {
 		return nil, fmt.Errorf("database.postgres.percona.storageSize is empty")
 	}
-	user := specs.PerconaUser(d)
 	return &pgv2.PerconaPGCluster{
 		TypeMeta: metav1.TypeMeta{APIVersion: pgv2.GroupVersion.String(), Kind: GVK.Kind},
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      specs.PerconaClusterName(d),
 			Namespace: d.Namespace,
 			Labels:    specs.Labels(d),
+			// Not an owner reference: see owner.go.
+			Annotations: map[string]string{specs.ManagerUIDAnnotation: string(d.UID)},
 		},
 		Spec: pgv2.PerconaPGClusterSpec{
 			CRVersion:       CRVersion,

@@ -13,8 +13,10 @@ import (
 	"sigs.k8s.io/yaml"
 
 	pgv2 "github.com/percona/percona-postgresql-operator/v2/pkg/apis/pgv2.percona.com/v2"
+	crunchyv1beta1 "github.com/percona/percona-postgresql-operator/v2/pkg/apis/postgres-operator.crunchydata.com/v1beta1"
 
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
+	"github.com/dittofs/dittofs-operator/internal/specs"
 )
 
 // created is a DittoFS asking for a Percona cluster, as the API server stores it (defaults set).
@@ -33,7 +35,7 @@ func created() *v1alpha1.DittoFS {
 // field in it is owned by the operator, so anything else here would be taken from the Percona
 // operator or from users.
 func TestApplyPayloadHoldsOnlyControlledFields(t *testing.T) {
-	desired, err := Desired(created())
+	desired, err := Desired(created(), "dittofs")
 	require.NoError(t, err)
 	payload, hash, err := applyPayload(desired)
 	require.NoError(t, err)
@@ -46,10 +48,10 @@ metadata:
   name: media-pg
   namespace: storage
   labels: {app.kubernetes.io/instance: media, app.kubernetes.io/managed-by: dittofs-operator, app.kubernetes.io/name: dittofs}
-  annotations: {dittofs.io/spec-hash: `+hash+`}
+  annotations: {dittofs.io/spec-hash: `+hash+`, dittofs.io/manager-uid: uid-1}
 spec:
   crVersion: 2.9.0
-  image: docker.io/percona/percona-distribution-postgresql:17.9-1
+  image: percona/percona-distribution-postgresql:17.9-1
   postgresVersion: 17
   instances:
   - name: instance1
@@ -64,13 +66,13 @@ spec:
     password: {type: AlphaNumeric}
   backups:
     enabled: false
-    pgbackrest: {image: docker.io/percona/percona-pgbackrest:2.58.0-1}
+    pgbackrest: {image: percona/percona-pgbackrest:2.58.0-1}
 `, string(got))
 }
 
 func TestApplyHashFollowsControlledFields(t *testing.T) {
 	hashOf := func(d *v1alpha1.DittoFS) string {
-		desired, err := Desired(d)
+		desired, err := Desired(d, "dittofs")
 		require.NoError(t, err)
 		_, h, err := applyPayload(desired)
 		require.NoError(t, err)
@@ -91,28 +93,28 @@ func TestDesiredPinsEveryImage(t *testing.T) {
 	for v := int32(14); v <= 18; v++ {
 		d := created()
 		d.Spec.Database.Postgres.Percona.PostgresVersion = v
-		pg, err := Desired(d)
+		pg, err := Desired(d, "dittofs")
 		require.NoError(t, err, "version %d", v)
 		for _, image := range []string{pg.Spec.Image, pg.Spec.Backups.PGBackRest.Image} {
-			assert.Regexp(t, `^docker\.io/percona/[a-z-]+:\d+\.\d+(\.\d+)?-\d+$`, image, "version %d", v)
+			assert.Regexp(t, `^percona/[a-z-]+:\d+\.\d+(\.\d+)?-\d+$`, image, "version %d", v)
 		}
 		assert.Contains(t, pg.Spec.Image, ":"+strconv.Itoa(int(v))+".")
 	}
 	d := created()
 	d.Spec.Database.Postgres.Percona.Images = v1alpha1.PerconaImages{Postgres: "registry.local/pg:17.1", PgBackRest: "registry.local/br:2"}
-	pg, err := Desired(d)
+	pg, err := Desired(d, "dittofs")
 	require.NoError(t, err)
 	assert.Equal(t, "registry.local/pg:17.1", pg.Spec.Image)
 	assert.Equal(t, "registry.local/br:2", pg.Spec.Backups.PGBackRest.Image)
 
 	d.Spec.Database.Postgres.Percona.PostgresVersion = 13
 	d.Spec.Database.Postgres.Percona.Images = v1alpha1.PerconaImages{}
-	_, err = Desired(d)
+	_, err = Desired(d, "dittofs")
 	assert.ErrorContains(t, err, "no pinned PostgreSQL image for version 13")
 }
 
 func TestKeepLargerVolume(t *testing.T) {
-	desired, err := Desired(created())
+	desired, err := Desired(created(), "dittofs")
 	require.NoError(t, err)
 	live := desired.DeepCopy()
 	live.Spec.InstanceSets[0].DataVolumeClaimSpec.Resources.Requests[corev1.ResourceStorage] = resource.MustParse("50Gi")
@@ -167,7 +169,7 @@ func TestUsableAndUserSecret(t *testing.T) {
 
 func TestNotOwnedBy(t *testing.T) {
 	d := created()
-	desired, err := Desired(d)
+	desired, err := Desired(d, "dittofs")
 	require.NoError(t, err)
 	assert.Empty(t, notOwnedBy(d, desired), "labelled for this DittoFS, no controller: adopt (Retain kept it)")
 
@@ -178,5 +180,54 @@ func TestNotOwnedBy(t *testing.T) {
 	other := desired.DeepCopy()
 	other.OwnerReferences = []metav1.OwnerReference{{Kind: "Thing", Name: "x", UID: "uid-2", Controller: ptr.To(true)}}
 	assert.Contains(t, notOwnedBy(d, other), "controlled by Thing x")
+}
 
+func TestManagedBy(t *testing.T) {
+	d := created()
+	desired, err := Desired(d, "dittofs")
+	require.NoError(t, err)
+	assert.Empty(t, desired.OwnerReferences, "the garbage collector must never be able to take the database")
+	assert.True(t, managedBy(d, desired))
+
+	earlier := desired.DeepCopy()
+	earlier.Annotations[specs.ManagerUIDAnnotation] = "uid-of-an-earlier-dittofs"
+	assert.False(t, managedBy(d, earlier), "made for an earlier DittoFS of the same name: adopted, but not this one's to delete")
+
+	legacy := desired.DeepCopy()
+	delete(legacy.Annotations, specs.ManagerUIDAnnotation)
+	legacy.OwnerReferences = []metav1.OwnerReference{{Kind: "DittoFS", Name: d.Name, UID: d.UID, Controller: ptr.To(true)}}
+	assert.True(t, managedBy(d, legacy), "made by an operator version that set owner references")
+
+	foreign := desired.DeepCopy()
+	foreign.Labels = map[string]string{specs.InstanceLabel: "other", specs.ManagedByLabel: specs.ManagedBy}
+	assert.False(t, managedBy(d, foreign), "labelled for another DittoFS")
+}
+
+func TestUserFor(t *testing.T) {
+	d := created()
+	d.Spec.Database.Postgres.Percona.User = ""
+	assert.Equal(t, "dittofs-media", userFor(d, nil), "a new cluster: one user and database per DittoFS")
+
+	withUsers := func(names ...string) *pgv2.PerconaPGCluster {
+		pg := &pgv2.PerconaPGCluster{}
+		for _, n := range names {
+			pg.Spec.Users = append(pg.Spec.Users, crunchyv1beta1.PostgresUserSpec{Name: crunchyv1beta1.PostgresIdentifier(n)})
+		}
+		return pg
+	}
+	assert.Equal(t, "dittofs", userFor(d, withUsers("dittofs")),
+		"a cluster kept from before per-DittoFS users keeps its database: the server must not start on an empty one")
+	assert.Equal(t, "dittofs-media", userFor(d, withUsers("dittofs-media")))
+	assert.Equal(t, "dittofs-media", userFor(d, withUsers("dittofs", "dittofs-media")), "already moved: stay")
+
+	d.Spec.Database.Postgres.Percona.User = "files"
+	assert.Equal(t, "files", userFor(d, withUsers("dittofs")), "the spec's user wins")
+}
+
+func TestObserveCreatedFor(t *testing.T) {
+	desired, err := Desired(created(), "dittofs")
+	require.NoError(t, err)
+	assert.Equal(t, "media", observe(desired).CreatedFor)
+	desired.Labels = map[string]string{specs.InstanceLabel: "media"}
+	assert.Empty(t, observe(desired).CreatedFor, "without the managed-by label it is someone else's")
 }

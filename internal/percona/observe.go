@@ -28,6 +28,12 @@ type Cluster struct {
 	State string
 	// Size and Ready count PostgreSQL instances (status.postgres).
 	Size, Ready int32
+	// CreatedFor is the DittoFS the cluster was made for (its instance label, when the DittoFS
+	// operator's managed-by label is there), "" for a cluster made by someone else.
+	CreatedFor string
+	// User is the PostgreSQL user the DittoFS connects as, for a cluster it creates (see
+	// userFor); "" for a referenced one, whose user comes from the spec.
+	User string
 	// users maps each user of spec.users to its custom Secret name ("" for the default one).
 	users map[string]string
 }
@@ -72,17 +78,29 @@ func (c Cluster) UserSecret(user string) (secret string, problem string) {
 	return specs.PerconaUserSecretName(c.Name, user), ""
 }
 
+// observeCreated is observe of a cluster the DittoFS creates, with the user it gives the DittoFS.
+func observeCreated(pg *pgv2.PerconaPGCluster, user string) Cluster {
+	c := observe(pg)
+	c.User = user
+	return c
+}
+
 func observe(pg *pgv2.PerconaPGCluster) Cluster {
 	users := map[string]string{}
 	for _, u := range pg.Spec.Users {
 		users[string(u.Name)] = string(u.SecretName)
 	}
+	var createdFor string
+	if pg.Labels[specs.ManagedByLabel] == specs.ManagedBy {
+		createdFor = pg.Labels[specs.InstanceLabel]
+	}
 	return Cluster{
-		Name:    pg.Name,
-		Created: pg.CreationTimestamp.Time,
-		State:   string(pg.Status.State),
-		Size:    pg.Status.Postgres.Size,
-		Ready:   pg.Status.Postgres.Ready,
-		users:   users,
+		Name:       pg.Name,
+		CreatedFor: createdFor,
+		Created:    pg.CreationTimestamp.Time,
+		State:      string(pg.Status.State),
+		Size:       pg.Status.Postgres.Size,
+		Ready:      pg.Status.Postgres.Ready,
+		users:      users,
 	}
 }

@@ -2,6 +2,7 @@ package specs
 
 import (
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -19,6 +20,7 @@ type serverConfig struct {
 	Database        databaseConfig     `json:"database"`
 	ControlPlane    controlPlaneConfig `json:"controlplane"`
 	Metrics         metricsConfig      `json:"metrics"`
+	Snapshot        snapshotConfig     `json:"snapshot"`
 }
 
 type loggingConfig struct {
@@ -49,6 +51,24 @@ type postgresConfig struct {
 type controlPlaneConfig struct {
 	Host string `json:"host"`
 	Port int    `json:"port"`
+	// WriteTimeout is the API's deadline for writing an answer; a restore's answer comes only
+	// when the restore is done, so it must outlast RestoreTimeout.
+	WriteTimeout string     `json:"write_timeout"`
+	TLS          *tlsConfig `json:"tls,omitempty"`
+}
+
+// tlsConfig points at the mounted TLS Secret. The server reloads the files when their
+// modification time moves, which the kubelet's atomic update of a Secret volume does, so a
+// renewed certificate needs no restart. No client_ca: the kubelet's probes carry no client
+// certificate.
+type tlsConfig struct {
+	CertFile   string `json:"cert_file"`
+	KeyFile    string `json:"key_file"`
+	MinVersion string `json:"min_version,omitempty"`
+}
+
+type snapshotConfig struct {
+	RestoreHTTPTimeout string `json:"restore_http_timeout"`
 }
 
 type metricsConfig struct {
@@ -61,14 +81,28 @@ type metricsConfig struct {
 // ShutdownTimeout is the server's drain time; the pod's grace period is derived from it.
 const ShutdownTimeout = 30
 
+// RestoreTimeout is how long the server lets one restore run (snapshot.restore_http_timeout).
+// The API's write deadline is a minute longer, so a restore that finishes in time is answered
+// (with the server's default of 10 s the restore completes and its answer is lost), and the
+// operator waits for the answer a little longer still (RestoreClientTimeout).
+const (
+	RestoreTimeout       = 30 * time.Minute
+	apiWriteTimeout      = RestoreTimeout + time.Minute
+	RestoreClientTimeout = apiWriteTimeout + time.Minute
+)
+
 // ServerConfigYAML renders the server's config.yaml for a DittoFS.
 func ServerConfigYAML(d *v1alpha1.DittoFS) (string, error) {
 	cfg := serverConfig{
 		Logging: loggingConfig{Level: orDefault(d.Spec.Logging.Level, "INFO"), Format: "json", Output: "stdout"},
 		// The server's own default of 127.0.0.1 would make the API unreachable from outside the pod.
-		ControlPlane:    controlPlaneConfig{Host: "0.0.0.0", Port: APIPort},
+		ControlPlane:    controlPlaneConfig{Host: "0.0.0.0", Port: APIPort, WriteTimeout: apiWriteTimeout.String()},
+		Snapshot:        snapshotConfig{RestoreHTTPTimeout: RestoreTimeout.String()},
 		ShutdownTimeout: fmt.Sprintf("%ds", ShutdownTimeout),
 		Metrics:         metricsConfig{Enabled: false},
+	}
+	if tls := d.Spec.ControlPlane.TLS; tls != nil {
+		cfg.ControlPlane.TLS = &tlsConfig{CertFile: TLSDir + "/" + TLSCertKey, KeyFile: TLSDir + "/" + TLSKeyKey, MinVersion: tls.MinVersion}
 	}
 	switch d.Spec.Database.Type {
 	case v1alpha1.DatabasePostgres:

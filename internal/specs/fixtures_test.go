@@ -2,6 +2,7 @@ package specs
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -28,7 +29,7 @@ func defaulted() *v1alpha1.DittoFS {
 				NFS: v1alpha1.NFSAdapterSpec{Enabled: ptr.To(true), Port: 2049},
 				SMB: v1alpha1.SMBAdapterSpec{Port: 445},
 			},
-			Service: v1alpha1.ServiceSpec{Type: "LoadBalancer"},
+			Service: v1alpha1.ServiceSpec{Type: "ClusterIP"},
 			Metrics: v1alpha1.MetricsSpec{Port: 9090},
 			Logging: v1alpha1.LoggingSpec{Level: "INFO"},
 		},
@@ -53,5 +54,12 @@ func everything() *v1alpha1.DittoFS {
 	}
 	d.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "registry"}}
 	d.Spec.Database = v1alpha1.DatabaseSpec{Type: v1alpha1.DatabasePostgres}
+	d.Spec.ControlPlane.TLS = &v1alpha1.ControlPlaneTLSSpec{MinVersion: "1.3", CertManager: &v1alpha1.CertManagerTLSSpec{
+		IssuerRef: v1alpha1.IssuerReference{Name: "internal-ca", Kind: "ClusterIssuer", Group: "cert-manager.io"}}}
+	d.Spec.Network = v1alpha1.NetworkSpec{
+		DataPlaneFrom: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "10.20.0.0/16"}}},
+		MetricsFrom: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{
+			MatchLabels: map[string]string{"kubernetes.io/metadata.name": "monitoring"}}}},
+	}
 	return d
 }

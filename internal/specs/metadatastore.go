@@ -1,7 +1,6 @@
 package specs
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -31,14 +30,14 @@ type PostgresMetadataStore struct {
 func PostgresMetadataStoreFor(d *v1alpha1.DittoFS, data map[string][]byte) (PostgresMetadataStore, error) {
 	name := PostgresSecretName(d)
 	if name == "" {
-		return PostgresMetadataStore{}, fmt.Errorf("DittoFS %s has no PostgreSQL database (database.type is %q)", d.Name, d.Spec.Database.Type)
+		return PostgresMetadataStore{}, fmt.Errorf("the DittoFS %s has no PostgreSQL database (database.type is %q)", d.Name, d.Spec.Database.Type)
 	}
 	if missing := MissingPostgresKeys(data); len(missing) > 0 {
-		return PostgresMetadataStore{}, fmt.Errorf("Secret %s lacks %s", name, strings.Join(missing, ", "))
+		return PostgresMetadataStore{}, fmt.Errorf("the Secret %s lacks %s", name, strings.Join(missing, ", "))
 	}
 	port, err := strconv.Atoi(strings.TrimSpace(string(data[PostgresPortKey])))
 	if err != nil || port < 1 || port > 65535 {
-		return PostgresMetadataStore{}, fmt.Errorf("Secret %s key %q is not a port number: %q", name, PostgresPortKey, data[PostgresPortKey])
+		return PostgresMetadataStore{}, fmt.Errorf("the Secret %s key %q is not a port number: %q", name, PostgresPortKey, data[PostgresPortKey])
 	}
 	sslMode := specSSLMode(d)
 	if v := data[PostgresSSLModeKey]; len(v) > 0 {
@@ -55,18 +54,4 @@ func PostgresMetadataStoreFor(d *v1alpha1.DittoFS, data map[string][]byte) (Post
 			Key:                  PostgresPasswordKey,
 		},
 	}, nil
-}
-
-// ConfigJSON is the store's `config` field as the server wants it: a JSON object serialised
-// into a string, with the password read from PasswordSecret by the caller.
-func (m PostgresMetadataStore) ConfigJSON(password string) (string, error) {
-	type withPassword struct {
-		PostgresMetadataStore
-		Password string `json:"password"`
-	}
-	raw, err := json.Marshal(withPassword{PostgresMetadataStore: m, Password: password})
-	if err != nil {
-		return "", fmt.Errorf("render postgres metadata store config: %w", err)
-	}
-	return string(raw), nil
 }

@@ -53,12 +53,36 @@ func PerconaClusterName(d *v1alpha1.DittoFS) string {
 // CreatedPerconaClusterName is the PerconaPGCluster a DittoFS creates with percona.create.
 func CreatedPerconaClusterName(d *v1alpha1.DittoFS) string { return d.Name + "-pg" }
 
-// PerconaUser is the PostgreSQL user a DittoFS connects as through Percona.
+// PerconaUser is the PostgreSQL user (and database) a DittoFS connects as through Percona: the
+// spec's, else DefaultPerconaUser. A created cluster kept from before the default was per
+// DittoFS may keep LegacyPerconaUser instead (internal/percona decides; see docs/decisions.md).
 func PerconaUser(d *v1alpha1.DittoFS) string {
 	if pc := perconaSpec(d); pc != nil && pc.User != "" {
 		return pc.User
 	}
-	return "dittofs"
+	return DefaultPerconaUser(d)
+}
+
+// DefaultPerconaUser is the user and database of a DittoFS whose spec names none: one per
+// DittoFS, so two DittoFS on one cluster never share a control plane. A DittoFS name (at most 45
+// characters, lowercase letters, digits and '-') keeps it within Percona's user names
+// (^[a-z0-9]([-a-z0-9]*[a-z0-9])?$, at most 63) and PostgreSQL's identifiers (63 bytes); the prefix
+// keeps it clear of the superuser "postgres" and of the user Percona names after a cluster.
+func DefaultPerconaUser(d *v1alpha1.DittoFS) string { return "dittofs-" + d.Name }
+
+// LegacyPerconaUser was the default user and database of every DittoFS before the default was
+// per DittoFS. DittoFS objects created then carry it in their spec (the API server stored the
+// default), so they keep it.
+const LegacyPerconaUser = "dittofs"
+
+// LegacyPerconaSecretName is the user Secret of LegacyPerconaUser in the cluster a DittoFS
+// creates, when its spec names no user and the cluster may therefore keep that user; "" otherwise.
+func LegacyPerconaSecretName(d *v1alpha1.DittoFS) string {
+	pc := perconaSpec(d)
+	if pc == nil || !pc.Create || pc.User != "" {
+		return ""
+	}
+	return PerconaUserSecretName(CreatedPerconaClusterName(d), LegacyPerconaUser)
 }
 
 // PerconaUserSecretName is the Secret the Percona operator writes for one user of a cluster.

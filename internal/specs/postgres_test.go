@@ -1,7 +1,6 @@
 package specs
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -46,8 +45,9 @@ func TestPostgresNames(t *testing.T) {
 	}{
 		{"sqlite", defaulted(), "", ""},
 		{"created cluster", onPercona("", "dittofs"), "media-pg", "media-pg-pguser-dittofs"},
-		{"created cluster, defaulted user", onPercona("", ""), "media-pg", "media-pg-pguser-dittofs"},
+		{"created cluster, no user: one per DittoFS", onPercona("", ""), "media-pg", "media-pg-pguser-dittofs-media"},
 		{"referenced cluster", onPercona("shared", "files"), "shared", "shared-pguser-files"},
+		{"referenced cluster, no user: one per DittoFS", onPercona("shared", ""), "shared", "shared-pguser-dittofs-media"},
 		{"user secret", onSecret("my-pg", ""), "", "my-pg"},
 	}
 	for _, tc := range cases {
@@ -62,6 +62,14 @@ func TestPostgresNames(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLegacyPerconaSecretIsWatched: a created cluster kept from before per-DittoFS users may keep
+// the user dittofs, so its Secret is watched too, and only then.
+func TestLegacyPerconaSecretIsWatched(t *testing.T) {
+	assert.Contains(t, SecretNames(onPercona("", "")), "media-pg-pguser-dittofs")
+	assert.NotContains(t, SecretNames(onPercona("", "files")), "media-pg-pguser-dittofs", "the spec names the user")
+	assert.NotContains(t, SecretNames(onPercona("shared", "")), "shared-pguser-dittofs", "a referenced cluster uses the per-DittoFS default")
 }
 
 func TestMissingPostgresKeys(t *testing.T) {
@@ -133,20 +141,12 @@ func TestConsumedDataDecidesTheRoll(t *testing.T) {
 }
 
 func TestPostgresMetadataStore(t *testing.T) {
-	store, err := PostgresMetadataStoreFor(onPercona("", ""), connData())
+	store, err := PostgresMetadataStoreFor(onPercona("", "dittofs"), connData())
 	require.NoError(t, err)
 	assert.Equal(t, PostgresMetadataStore{
 		Host: "db.example", Port: 5433, Database: "dfs", User: "ditto", SSLMode: "require",
 		PasswordSecret: corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "media-pg-pguser-dittofs"}, Key: "password"},
 	}, store)
-
-	// The server's REST API wants the config as a JSON string with a numeric port.
-	raw, err := store.ConfigJSON("s3cret")
-	require.NoError(t, err)
-	var cfg map[string]any
-	require.NoError(t, json.Unmarshal([]byte(raw), &cfg))
-	assert.Equal(t, map[string]any{"host": "db.example", "port": float64(5433), "database": "dfs", "user": "ditto",
-		"password": "s3cret", "sslmode": "require"}, cfg)
 
 	store, err = PostgresMetadataStoreFor(onSecret("my-pg", "require"), connData("sslmode", "disable"))
 	require.NoError(t, err)

@@ -10,6 +10,12 @@ func SecretNames(d *v1alpha1.DittoFS) []string {
 	if pg := PostgresSecretName(d); pg != "" {
 		names = append(names, pg)
 	}
+	if legacy := LegacyPerconaSecretName(d); legacy != "" {
+		names = append(names, legacy) // the Secret a kept cluster's legacy user has
+	}
+	if tls := TLSSecretName(d); tls != "" {
+		names = append(names, tls) // the user's, or the one cert-manager writes
+	}
 	if s3 := d.Spec.PayloadStore.S3; s3 != nil {
 		names = append(names, s3.CredentialsSecretRef.Name)
 	}

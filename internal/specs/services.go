@@ -8,7 +8,9 @@ import (
 	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
 )
 
-// APIService reaches the REST API (and metrics) inside the cluster only.
+// APIService reaches the REST API (and metrics) inside the cluster only. It publishes the pod
+// before it is ready: readiness checks the data plane, and the operator must reach the API of a
+// server that is not ready yet to configure what makes it ready (its adapters).
 func APIService(d *v1alpha1.DittoFS) *corev1.Service {
 	ports := []corev1.ServicePort{servicePort(APIPortName, APIPort, APIPortName)}
 	if d.Spec.Metrics.Enabled {
@@ -17,9 +19,10 @@ func APIService(d *v1alpha1.DittoFS) *corev1.Service {
 	return &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: APIServiceName(d), Namespace: d.Namespace, Labels: Labels(d)},
 		Spec: corev1.ServiceSpec{
-			Type:     corev1.ServiceTypeClusterIP,
-			Selector: SelectorLabels(d),
-			Ports:    ports,
+			Type:                     corev1.ServiceTypeClusterIP,
+			Selector:                 SelectorLabels(d),
+			Ports:                    ports,
+			PublishNotReadyAddresses: true,
 		},
 	}
 }
@@ -35,7 +38,11 @@ func DataService(d *v1alpha1.DittoFS) *corev1.Service {
 	}
 	svcType := corev1.ServiceType(d.Spec.Service.Type)
 	if svcType == "" {
-		svcType = corev1.ServiceTypeLoadBalancer
+		svcType = corev1.ServiceTypeClusterIP
+	}
+	var sourceRanges []string
+	if svcType == corev1.ServiceTypeLoadBalancer {
+		sourceRanges = d.Spec.Service.LoadBalancerSourceRanges
 	}
 	return &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{
@@ -43,9 +50,10 @@ func DataService(d *v1alpha1.DittoFS) *corev1.Service {
 			Annotations: d.Spec.Service.Annotations,
 		},
 		Spec: corev1.ServiceSpec{
-			Type:     svcType,
-			Selector: SelectorLabels(d),
-			Ports:    ports,
+			Type:                     svcType,
+			Selector:                 SelectorLabels(d),
+			Ports:                    ports,
+			LoadBalancerSourceRanges: sourceRanges,
 		},
 	}
 }

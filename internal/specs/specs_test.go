@@ -58,9 +58,11 @@ func TestServicesGolden(t *testing.T) {
 }
 
 func TestClaimsGolden(t *testing.T) {
+	d := defaulted()
+	d.UID = "6c1f0c6e-0000-4000-8000-000000000001"
 	var claims []*corev1.PersistentVolumeClaim
-	for _, v := range Volumes(defaulted()) {
-		claims = append(claims, Claim(defaulted(), v))
+	for _, v := range Volumes(d) {
+		claims = append(claims, Claim(d, v))
 	}
 	assertGolden(t, "claims-default", claims)
 	assert.Len(t, Volumes(everything()), 2, "PostgreSQL needs no control-plane volume")
@@ -82,6 +84,17 @@ func TestPodMeetsRestrictedProfile(t *testing.T) {
 		for _, e := range c.Env {
 			assert.Empty(t, e.Value, "env %s must come from a Secret, not a literal", e.Name)
 		}
+	}
+}
+
+// TestNoServiceLinks: Kubernetes injects <SERVICE>_PORT=tcp://... for every Service in the
+// namespace unless told not to, and the server parses any DITTOFS_* variable as its config, so a
+// Service named dittofs-controlplane would crash it.
+func TestNoServiceLinks(t *testing.T) {
+	for _, d := range []*v1alpha1.DittoFS{defaulted(), everything()} {
+		pod := StatefulSet(d, PodInputs{}).Spec.Template.Spec
+		require.NotNil(t, pod.EnableServiceLinks, "unset means on")
+		assert.False(t, *pod.EnableServiceLinks)
 	}
 }
 

@@ -13,6 +13,9 @@ import (
 // ServerUID is the user and group the DittoFS image runs as.
 const ServerUID = 65532
 
+// ServerContainerName is the server's container in the pod.
+const ServerContainerName = "dittofs"
+
 // PodInputs are the facts, observed by earlier steps, that the server pod is built from.
 type PodInputs struct {
 	// ConfigHash of everything the pod consumes; on the pod template so a change rolls the pod.
@@ -62,13 +65,17 @@ func podTemplate(d *v1alpha1.DittoFS, in PodInputs) corev1.PodTemplateSpec {
 			AutomountServiceAccountToken:  ptr.To(false),
 			Containers:                    []corev1.Container{serverContainer(d, in)},
 			Volumes:                       podVolumes(d),
+			// Service links would put DITTOFS_CONTROLPLANE_PORT=tcp://... and the like into the
+			// environment for a Service named dittofs-controlplane (or dittofs-metrics, ...) in the
+			// namespace; the server reads every DITTOFS_* variable as its own config and exits.
+			EnableServiceLinks: ptr.To(false),
 		},
 	}
 }
 
 func serverContainer(d *v1alpha1.DittoFS, in PodInputs) corev1.Container {
 	return corev1.Container{
-		Name:            "dittofs",
+		Name:            ServerContainerName,
 		Image:           serverImage(d, in),
 		ImagePullPolicy: d.Spec.ImagePullPolicy,
 		Args:            []string{"start", "--foreground", "--config", ConfigDir + "/" + ConfigFileName},
@@ -77,7 +84,7 @@ func serverContainer(d *v1alpha1.DittoFS, in PodInputs) corev1.Container {
 		Resources:       d.Spec.Resources,
 		VolumeMounts:    volumeMounts(d),
 		StartupProbe: &corev1.Probe{
-			ProbeHandler:     httpGet("/health", APIPortName),
+			ProbeHandler:     httpGet(d, "/health", APIPortName),
 			PeriodSeconds:    2,
 			FailureThreshold: 60,
 		},
@@ -89,7 +96,7 @@ func serverContainer(d *v1alpha1.DittoFS, in PodInputs) corev1.Container {
 			FailureThreshold: 3,
 		},
 		LivenessProbe: &corev1.Probe{
-			ProbeHandler:     httpGet("/health", APIPortName),
+			ProbeHandler:     httpGet(d, "/health", APIPortName),
 			PeriodSeconds:    10,
 			FailureThreshold: 6,
 			TimeoutSeconds:   5,
@@ -174,6 +181,9 @@ func volumeMounts(d *v1alpha1.DittoFS) []corev1.VolumeMount {
 		{Name: "config", MountPath: ConfigDir, ReadOnly: true},
 		{Name: "tmp", MountPath: "/tmp"},
 	}
+	if d.Spec.ControlPlane.TLSEnabled() {
+		mounts = append(mounts, corev1.VolumeMount{Name: "api-tls", MountPath: TLSDir, ReadOnly: true})
+	}
 	for _, v := range Volumes(d) {
 		mounts = append(mounts, corev1.VolumeMount{Name: v.Role, MountPath: v.MountPath})
 	}
@@ -188,6 +198,9 @@ func podVolumes(d *v1alpha1.DittoFS) []corev1.Volume {
 		// The root filesystem is read-only; the server may still need scratch space.
 		{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 	}
+	if d.Spec.ControlPlane.TLSEnabled() {
+		vols = append(vols, tlsVolume(d))
+	}
 	for _, v := range Volumes(d) {
 		vols = append(vols, corev1.Volume{Name: v.Role, VolumeSource: corev1.VolumeSource{
 			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: ClaimName(d, v.Role)},
@@ -196,6 +209,12 @@ func podVolumes(d *v1alpha1.DittoFS) []corev1.Volume {
 	return vols
 }
 
-func httpGet(path, port string) corev1.ProbeHandler {
-	return corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString(port)}}
+// httpGet probes the REST API's listener, which serves /health over HTTPS too when TLS is on
+// (the kubelet does not verify the certificate of a probe).
+func httpGet(d *v1alpha1.DittoFS, path, port string) corev1.ProbeHandler {
+	var scheme corev1.URIScheme // HTTP, left to the API server's default so existing pods do not change
+	if d.Spec.ControlPlane.TLSEnabled() {
+		scheme = corev1.URISchemeHTTPS
+	}
+	return corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString(port), Scheme: scheme}}
 }

@@ -32,9 +32,14 @@ func Volumes(d *v1alpha1.DittoFS) []Volume {
 // than through StatefulSet claim templates: templates are immutable (no expansion) and a claim
 // that exists before the pod lets StorageReady be observed before anything runs. Claims carry no
 // owner reference, so the garbage collector can never take data: only the deletion policy can.
+// The UID of the DittoFS it was created for tells a later DittoFS of the same name that the
+// claim is older than itself (see CreatedForAnnotation).
 func Claim(d *v1alpha1.DittoFS, v Volume) *corev1.PersistentVolumeClaim {
 	return &corev1.PersistentVolumeClaim{
-		ObjectMeta: metav1.ObjectMeta{Name: ClaimName(d, v.Role), Namespace: d.Namespace, Labels: Labels(d)},
+		ObjectMeta: metav1.ObjectMeta{
+			Name: ClaimName(d, v.Role), Namespace: d.Namespace, Labels: Labels(d),
+			Annotations: map[string]string{CreatedForAnnotation: string(d.UID)},
+		},
 		Spec: corev1.PersistentVolumeClaimSpec{
 			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
 			StorageClassName: d.Spec.Storage.StorageClassName,

@@ -33,3 +33,18 @@ func PerconaCRDs() (string, error) {
 	}
 	return path, nil
 }
+
+// CertManagerCRDs is the path of cert-manager's own Certificate CRD, which hack/tools.sh takes
+// from cert-manager's Go module into its cache, so the API server validates the Certificates the
+// operator writes with cert-manager's schema. It fails when the file is not there.
+func CertManagerCRDs() (string, error) {
+	dir, err := toolchain.Dir("cert-manager")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "certificates.yaml")
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("cert-manager CRD: %w (run 'make tools')", err)
+	}
+	return path, nil
+}

@@ -8,29 +8,14 @@ import (
 	"path/filepath"
 
 	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/dittofs/dittofs-operator/apis/v1alpha1"
-	"github.com/dittofs/dittofs-operator/internal/percona"
+	"github.com/dittofs/dittofs-operator/internal/scheme"
 	"github.com/dittofs/dittofs-operator/internal/toolchain"
 )
 
-// Scheme knows the built-in kinds, DittoFS and PerconaPGCluster (as the manager's scheme does;
-// registering a kind needs no CRD).
-func Scheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	if err := v1alpha1.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	if err := percona.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	return s
-}
+// Scheme is the operator's scheme, for the tests' own clients.
+func Scheme() *runtime.Scheme { return scheme.New() }
 
 // New describes an API server with the operator's CRDs and any extra CRD paths. It returns a
 // reason to skip when the binaries are missing and toolchain.RequireEnv is not set.

@@ -14,7 +14,7 @@ import (
 	"sync"
 )
 
-// RequireEnv, when set to anything, turns a missing tool from a skip into a failure, so CI cannot
+// RequireEnv names the variable that, when set to anything, turns a missing tool from a skip into a failure, so CI cannot
 // pass by skipping every integration test.
 const RequireEnv = "DITTOFS_REQUIRE_E2E"
 

@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -25,7 +27,7 @@ import (
 	"github.com/dittofs/dittofs-operator/internal/toolchain"
 )
 
-// RequireEnv, when set to anything, turns a missing dfs binary from a skip
+// RequireEnv names the variable that, when set to anything, turns a missing dfs binary from a skip
 // into a failure, so CI cannot pass by skipping every integration test.
 const RequireEnv = toolchain.RequireEnv
 
@@ -46,6 +48,29 @@ type Options struct {
 	// AccessTokenDuration and RefreshTokenDuration set controlplane.jwt.
 	AccessTokenDuration  time.Duration
 	RefreshTokenDuration time.Duration
+	// SnapshotSchedulerPoll sets snapshot.scheduler_poll_interval (the server's default is a
+	// minute), so tests of snapshot schedules need not wait minutes.
+	SnapshotSchedulerPoll time.Duration
+	// TLS serves the REST API over HTTPS (controlplane.tls) with this certificate; nil is HTTP.
+	TLS *TLS
+	// Config, when set, replaces the config file dfstest writes: it gets the data directory
+	// (the certificate and key are under <dir>/tls when TLS is set) and the API port to use,
+	// for tests of the config the operator renders.
+	Config func(dataDir string, apiPort int) string
+}
+
+// TLS is the server's certificate, PEM-encoded, and what the helper's own requests trust: CA,
+// for ServerName (a name the certificate carries; the helper dials 127.0.0.1).
+type TLS struct {
+	CertPEM, KeyPEM []byte
+	CAPEM           []byte
+	ServerName      string
+}
+
+// TLSFiles are where Start wrote the certificate and key the server reads; a test may
+// overwrite them to rotate the certificate (the server reloads files whose mtime moves).
+func (s *Server) TLSFiles() (certFile, keyFile string) {
+	return filepath.Join(s.DataDir, "tls", "tls.crt"), filepath.Join(s.DataDir, "tls", "tls.key")
 }
 
 // Server is a running dfs process.
@@ -90,11 +115,11 @@ func Start(t testing.TB, opts Options) *Server {
 	// A port found free can be taken before dfs binds it; try again then.
 	const attempts = 3
 	for i := 1; ; i++ {
-		err := s.start(t, bin, secret, opts)
+		err := s.start(t, bin, opts)
 		if err == nil {
 			break
 		}
-		s.stop()
+		_ = s.stop() // the start failed: what matters is that error, reported below
 		if i < attempts && strings.Contains(s.Log(), "address already in use") {
 			t.Logf("dfstest: port race on attempt %d, retrying: %v", i, err)
 			continue
@@ -115,12 +140,22 @@ func Start(t testing.TB, opts Options) *Server {
 
 // start launches dfs once and waits until its API answers and its adapters
 // sit on free ports.
-func (s *Server) start(t testing.TB, bin, secret string, opts Options) error {
+func (s *Server) start(t testing.TB, bin string, opts Options) error {
 	apiPort := freePort(t)
 	s.BaseURL = "http://127.0.0.1:" + strconv.Itoa(apiPort)
+	if opts.TLS != nil {
+		s.BaseURL = "https://127.0.0.1:" + strconv.Itoa(apiPort)
+		if err := s.writeTLS(opts.TLS); err != nil {
+			return err
+		}
+	}
 
 	configPath := filepath.Join(s.DataDir, "config.yaml")
-	if err := os.WriteFile(configPath, []byte(configYAML(s.DataDir, apiPort, opts)), 0o600); err != nil {
+	config := configYAML(s.DataDir, apiPort, opts)
+	if opts.Config != nil {
+		config = opts.Config(s.DataDir, apiPort)
+	}
+	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		return fmt.Errorf("write config: %w", err)
 	}
 	logFile, err := os.OpenFile(s.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -218,7 +253,7 @@ func (s *Server) env() []string {
 // waitHealthy polls GET /health until it answers 200, the process exits or
 // ctx ends.
 func (s *Server) waitHealthy(ctx context.Context) error {
-	client := &http.Client{Timeout: time.Second}
+	client := s.httpClient(time.Second)
 	var last string
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.BaseURL+"/health", nil)
@@ -313,7 +348,7 @@ func (s *Server) call(ctx context.Context, method, path, token, body string) ([]
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	resp, err := s.httpClient(10 * time.Second).Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -359,6 +394,17 @@ func (s *Server) Stop(t testing.TB) error {
 	return s.stop()
 }
 
+// Kill ends the server with SIGKILL, as a node failure or the OOM killer would, and waits
+// until it is gone; Restart brings it back.
+func (s *Server) Kill(t testing.TB) {
+	t.Helper()
+	if s.cmd == nil || s.cmd.Process == nil || s.Exited() {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+}
+
 // Log returns what the server has written so far.
 func (s *Server) Log() string {
 	data, err := os.ReadFile(s.LogPath)
@@ -378,6 +424,29 @@ func (s *Server) Exited() bool {
 	}
 }
 
+// writeTLS puts the certificate and key where TLSFiles says, readable by the server only.
+func (s *Server) writeTLS(opts *TLS) error {
+	certFile, keyFile := s.TLSFiles()
+	if err := os.MkdirAll(filepath.Dir(certFile), 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(certFile, opts.CertPEM, 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(keyFile, opts.KeyPEM, 0o600)
+}
+
+// httpClient is the helper's own client: plain, or trusting opts.TLS.CAPEM for its ServerName.
+func (s *Server) httpClient(timeout time.Duration) *http.Client {
+	c := &http.Client{Timeout: timeout}
+	if o := s.opts.TLS; o != nil {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(o.CAPEM)
+		c.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: o.ServerName, MinVersion: tls.VersionTLS12}}
+	}
+	return c
+}
+
 func configYAML(dir string, apiPort int, opts Options) string {
 	var jwt strings.Builder
 	if opts.AccessTokenDuration > 0 {
@@ -389,6 +458,15 @@ func configYAML(dir string, apiPort int, opts Options) string {
 	jwtBlock := ""
 	if jwt.Len() > 0 {
 		jwtBlock = "  jwt:\n" + jwt.String()
+	}
+	if opts.TLS != nil {
+		jwtBlock += fmt.Sprintf("  tls:\n    cert_file: %q\n    key_file: %q\n",
+			filepath.Join(dir, "tls", "tls.crt"), filepath.Join(dir, "tls", "tls.key"))
+	}
+	// The operator's own timeouts (internal/specs), so restores behave as in a pod.
+	snapshotBlock := "snapshot:\n  restore_http_timeout: 30m\n"
+	if opts.SnapshotSchedulerPoll > 0 {
+		snapshotBlock += fmt.Sprintf("  scheduler_poll_interval: %s\n", opts.SnapshotSchedulerPoll)
 	}
 	return fmt.Sprintf(`logging:
   level: INFO
@@ -402,7 +480,8 @@ database:
 controlplane:
   host: 127.0.0.1
   port: %d
-%s`, filepath.Join(dir, "controlplane.db"), apiPort, jwtBlock)
+  write_timeout: 31m
+%s%s`, filepath.Join(dir, "controlplane.db"), apiPort, jwtBlock, snapshotBlock)
 }
 
 // findBinary returns the dfs binary, or skips (fails under RequireEnv).

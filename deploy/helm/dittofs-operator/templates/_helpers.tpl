@@ -31,6 +31,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default (include "dittofs-operator.fullname" .) .Values.serviceAccount.name }}
 {{- end }}
 
+{{/* The manager image: by digest when one is set, else by tag. */}}
+{{- define "dittofs-operator.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository .Values.image.tag }}
+{{- end }}
+{{- end }}
+
 {{/* "true" when the manager elects a leader: asked for, or needed because of more than one replica. */}}
 {{- define "dittofs-operator.leaderElection" -}}
 {{- if or .Values.leaderElection.enabled (gt (int .Values.replicas) 1) }}true{{ end }}
